@@ -1,0 +1,76 @@
+"""YAML loading that keeps line numbers, so every input error can point at its line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+
+def display_path(path: Path) -> str:
+    """The path as the user most likely typed it: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A loaded YAML document plus what is needed to point at a line of it."""
+
+    path: Path
+    data: Any
+
+    @property
+    def name(self) -> str:
+        return display_path(self.path)
+
+    def error(self, entry: str, problem: str, node: Any = None, key: Any = None) -> InputError:
+        """An InputError of the form ``file:line: entry: problem``."""
+        line = line_of(node if node is not None else self.data, key)
+        where = f"{self.name}:{line}" if line else self.name
+        return InputError(f"{where}: {entry}: {problem}" if entry else f"{where}: {problem}")
+
+
+def line_of(node: Any, key: Any = None) -> int | None:
+    """1-based line of ``key`` (a mapping key or a list index) in ``node``, or of ``node`` itself."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if key is None:
+            return int(lc.line) + 1
+        if isinstance(key, int) and isinstance(node, list):
+            return int(lc.item(key)[0]) + 1
+        return int(lc.key(key)[0]) + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return int(lc.line) + 1
+
+
+def load(path: Path, what: str) -> Source:
+    """Load ``path``; a missing file or bad YAML is an InputError naming ``what`` it should be."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{display_path(path)}: {what} not found; create it or fix the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{display_path(path)}: cannot read {what}: {exc}") from None
+    yaml = YAML(typ="rt")
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise InputError(
+            f"{display_path(path)}{line}: not valid YAML ({exc.problem}); fix the syntax"
+        ) from None
+    except YAMLError as exc:
+        raise InputError(f"{display_path(path)}: not valid YAML ({exc}); fix the syntax") from None
+    return Source(path=path, data={} if data is None else data)

@@ -1,0 +1,79 @@
+"""Command line: thin click commands over the library; every user-facing error exits 2 without a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..errors import EnvsplitError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except EnvsplitError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="envsplit")
+@click.option(
+    "--project",
+    "-C",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Folder holding envsplit.yml (or a bare environment.yml).",
+)
+@click.option("-v", "--verbose", count=True, help="More detail (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the final summary.")
+@click.pass_context
+def cli(ctx: click.Context, project: Path, verbose: int, quiet: bool) -> None:
+    """Keep conda-based container images reproducible, small and current.
+
+    One canonical environment.yml plus small overlays (add, remove, replace,
+    channels, virtual packages) composed into named variants, each locked per
+    platform into conda-lock's formats under locks/.
+
+    \b
+    Typical use:
+      envsplit lock            solve every variant x platform that changed
+      envsplit lock --check    in CI: exit 1 and list what is stale
+      envsplit show cpu        the composed environment of variant 'cpu'
+    """
+    ctx.obj = {"project": project, "verbosity": -1 if quiet else verbose}
+
+
+def main() -> None:
+    """Console entry point.
+
+    py-rattler can crash at interpreter shutdown after a solve (exit 134/139); flushing and
+    leaving through os._exit keeps the real exit code.
+    """
+    try:
+        cli.main(standalone_mode=False)
+        code = 0
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        code = 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        code = 130
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 1)
+
+
+# Each module registers its commands on ``cli``; imported last because they import ``cli`` from here.
+from . import lock, show  # noqa: E402, F401

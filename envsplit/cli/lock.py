@@ -1,0 +1,89 @@
+"""``envsplit lock``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..channels import parse_mirror_option
+from ..pipeline import LockOptions, lock
+from ..sources import read_project
+from . import cli
+from .progress import CliReporter
+
+
+@cli.command("lock")
+@click.option("--variant", "variants", multiple=True, metavar="NAME", help="Only this variant (and its bases). Repeatable.")
+@click.option("--platform", "platforms", multiple=True, metavar="PLATFORM", help="Only this platform. Repeatable.")
+@click.option("--force", is_flag=True, help="Solve again even where the inputs did not change.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the stale locks if any.")
+@click.option(
+    "--mirror",
+    "mirrors",
+    multiple=True,
+    metavar="CHANNEL=URL",
+    help="Read CHANNEL from URL (http(s) or a local folder); locks keep the canonical URLs. Repeatable.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ENVSPLIT_CACHE_DIR",
+    help="Repodata cache (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
+)
+@click.pass_obj
+def lock_command(
+    obj: dict,
+    variants: tuple[str, ...],
+    platforms: tuple[str, ...],
+    force: bool,
+    check: bool,
+    mirrors: tuple[str, ...],
+    cache_dir: Path | None,
+) -> None:
+    """Solve every variant x platform whose inputs changed and write locks/.
+
+    Each variant gets locks/<variant>/conda-lock.yml (conda-lock's unified
+    format, all platforms) and conda-<platform>.lock (explicit, installable
+    with conda, mamba or micromamba). A variant with a base also gets
+    layer-<platform>.lock: only what it adds on top of its base, whose
+    packages stay pinned exactly.
+
+    Unchanged inputs mean no solve and no write. A variant that cannot be
+    solved is reported with the solver's explanation; the others are still
+    locked, and the exit code is 1.
+    """
+    options = LockOptions(
+        variants=variants,
+        platforms=platforms,
+        force=force,
+        check=check,
+        mirrors=dict(parse_mirror_option(m) for m in mirrors),
+        cache_dir=cache_dir,
+    )
+    project = read_project(obj["project"])
+    reporter = CliReporter(obj["verbosity"])
+    try:
+        report = lock(project, options, reporter)
+    finally:
+        reporter.stop()
+    quiet = obj["verbosity"] < 0
+    if check:
+        for r in report.stale:
+            click.echo(f"stale: {r.variant} {r.platform}: {r.detail}")
+        if report.stale:
+            click.echo(f"{len(report.stale)} stale lock(s); run 'envsplit lock' to update them.")
+            raise click.exceptions.Exit(1)
+        if not quiet:
+            click.echo(f"all {len(report.results)} locks are up to date")
+        return
+    for r in report.failed:
+        click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
+    unchanged = sum(r.status == "unchanged" for r in report.results)
+    if not quiet or report.failed:
+        click.echo(
+            f"{report.solved} solved, {unchanged} unchanged, {len(report.failed)} failed; "
+            f"{len(report.written)} file(s) written"
+        )
+    if report.failed:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,20 @@
+"""``envsplit show``."""
+
+from __future__ import annotations
+
+import click
+
+from ..compose import compose
+from ..show import environment_yaml
+from ..sources import read_project
+from . import cli
+
+
+@cli.command("show")
+@click.argument("variant")
+@click.pass_obj
+def show_command(obj: dict, variant: str) -> None:
+    """Print the composed environment of VARIANT as environment.yml text."""
+    project = read_project(obj["project"])
+    spec = compose(project, variant)
+    click.echo(environment_yaml(spec, project.environment.name), nl=False)

@@ -1,0 +1,117 @@
+"""conda-lock.yml through conda-lock's own models and writer, so its tools read what we write.
+
+Imported only when a lock is written or read in full: conda-lock takes most of a second to import.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..models import LockedPackage
+
+
+def _dependencies(depends: Sequence[str]) -> dict[str, str]:
+    # conda-lock keys dependencies by name; a second spec for the same name is dropped, as conda-lock does.
+    out: dict[str, str] = {}
+    for dep in depends:
+        name, _, spec = dep.strip().partition(" ")
+        out.setdefault(name, spec.strip() or "*")
+    return out
+
+
+def build(
+    packages: Mapping[str, Sequence[LockedPackage]],
+    channels: Sequence[str],
+    hashes: Mapping[str, str],
+    sources: Sequence[str],
+    custom: Mapping[str, str],
+) -> Any:
+    """A conda-lock ``Lockfile`` (v2 model) for every platform in ``packages``."""
+    from conda_lock.lockfile.v2prelim.models import HashModel, LockedDependency, Lockfile, LockMeta
+
+    deps = [
+        LockedDependency(
+            name=p.name,
+            version=p.version,
+            manager="conda",
+            platform=platform,
+            dependencies=_dependencies(p.depends),
+            url=p.url,
+            hash=HashModel(md5=p.md5, sha256=p.sha256),
+            categories={"main"},
+            build=p.build,
+        )
+        for platform, pkgs in sorted(packages.items())
+        for p in pkgs
+    ]
+    meta = LockMeta(
+        content_hash=dict(sorted(hashes.items())),
+        channels=list(channels),
+        platforms=sorted(packages),
+        sources=list(sources),
+        custom_metadata=dict(custom),
+    )
+    return Lockfile(package=deps, metadata=meta)
+
+
+def render(lockfile: Any, header_lines: Sequence[str]) -> str:
+    """The YAML text conda-lock writes, with our header in place of its help text."""
+    from conda_lock.lockfile import write_conda_lock_file
+
+    with tempfile.TemporaryDirectory(prefix="envsplit-") as tmp:
+        path = Path(tmp) / "conda-lock.yml"
+        write_conda_lock_file(lockfile, path, metadata_choices=None, include_help_text=False)
+        body = path.read_text(encoding="utf-8")
+    return "\n".join(header_lines) + "\n" + body
+
+
+def explicit_lines(lockfile: Any, platform: str) -> list[str]:
+    """Package lines exactly as ``conda-lock render -k explicit`` orders them (topologically)."""
+    from conda_lock.conda_lock import render_lockfile_for_platform
+
+    lines = render_lockfile_for_platform(
+        lockfile=lockfile.model_copy(deep=True),
+        include_dev_dependencies=False,
+        extras=None,
+        kind="explicit",
+        platform=platform,
+    )
+    start = lines.index("@EXPLICIT") + 1
+    return [ln for ln in lines[start:] if ln and not ln.startswith("#")]
+
+
+def read(path: Path) -> dict[str, list[LockedPackage]]:
+    """Platform -> conda packages of any conda-lock.yml (v1 or v2); a bad file is an InputError."""
+    from conda_lock.lockfile import parse_conda_lock_file
+
+    try:
+        lockfile = parse_conda_lock_file(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: lockfile not found") from None
+    except Exception as exc:  # yaml and pydantic errors: the file is not a conda-lock lockfile
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path}: not a readable conda-lock.yml ({first}); regenerate it") from None
+    out: dict[str, list[LockedPackage]] = {p: [] for p in lockfile.metadata.platforms}
+    for dep in lockfile.package:
+        if dep.manager != "conda":
+            continue
+        subdir = dep.url.rsplit("/", 2)[-2]
+        out.setdefault(dep.platform, []).append(
+            LockedPackage(
+                name=dep.name,
+                version=dep.version,
+                build=dep.build or dep.url.rsplit("/", 1)[-1].rsplit("-", 1)[-1].split(".")[0],
+                subdir=subdir,
+                channel=dep.url.rsplit("/", 2)[0],
+                url=dep.url,
+                md5=dep.hash.md5 or "",
+                sha256=dep.hash.sha256,
+                size=None,
+                depends=tuple(f"{n} {s}".strip() if s != "*" else n for n, s in dep.dependencies.items()),
+            )
+        )
+    return {k: sorted(v, key=lambda p: p.name) for k, v in out.items()}

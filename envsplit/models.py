@@ -1,0 +1,126 @@
+"""Plain, frozen data that flows between the modules: parsed inputs and composed variants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._yaml import Source
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One conda match spec as the user wrote it, with its normalized package name."""
+
+    name: str
+    spec: str
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """The canonical environment.yml."""
+
+    path: Path
+    name: str | None
+    channels: tuple[str, ...]
+    dependencies: tuple[Dependency, ...]
+    pip: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One overlay operation, e.g. ``replace: {pytorch: pytorch-cpu}``, kept with its YAML node for errors."""
+
+    kind: str
+    value: Any
+    node: Any
+    key: Any
+
+
+@dataclass(frozen=True)
+class Overlay:
+    name: str
+    source: Source
+    operations: tuple[Operation, ...]
+
+
+@dataclass(frozen=True)
+class VariantConfig:
+    name: str
+    overlays: tuple[str, ...]
+    base: str | None
+    node: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything read from envsplit.yml and the files it names."""
+
+    root: Path
+    config: Source
+    environment: EnvSpec
+    overlays: dict[str, Overlay]
+    variants: dict[str, VariantConfig]
+    platforms: tuple[str, ...]
+    # name -> platform -> "version=build"; a platform of "*" applies to every platform
+    virtual_packages: dict[str, dict[str, str]]
+    output: Path
+    mirrors: dict[str, str]
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """A variant after composing: exactly what is solved, per platform."""
+
+    name: str
+    base: str | None
+    channels: tuple[str, ...]
+    dependencies: tuple[Dependency, ...]
+    pip: tuple[str, ...]
+    virtual_packages: dict[str, dict[str, str]]
+    platforms: tuple[str, ...]
+    overlays: tuple[str, ...]
+
+    @property
+    def specs(self) -> tuple[str, ...]:
+        return tuple(d.spec for d in self.dependencies)
+
+    def virtual_packages_for(self, platform: str) -> dict[str, str]:
+        """The variant's virtual packages on ``platform``: platform defaults, then the user's."""
+        from .platforms import default_virtual_packages
+
+        merged = default_virtual_packages(platform)
+        for name, per_platform in self.virtual_packages.items():
+            value = per_platform.get(platform, per_platform.get("*"))
+            if value is not None:
+                merged[name] = value
+        return dict(sorted(merged.items()))
+
+    @property
+    def has_cuda(self) -> bool:
+        return "__cuda" in self.virtual_packages
+
+
+@dataclass(frozen=True)
+class LockedPackage:
+    """One solved conda package, with the canonical (never the mirror) URL."""
+
+    name: str
+    version: str
+    build: str
+    subdir: str
+    channel: str
+    url: str
+    md5: str
+    sha256: str | None
+    size: int | None
+    depends: tuple[str, ...]
+    constrains: tuple[str, ...] = ()
+
+    @property
+    def file_name(self) -> str:
+        return self.url.rsplit("/", 1)[-1]
+
+    def explicit_line(self) -> str:
+        return f"{self.url}#{self.md5}"

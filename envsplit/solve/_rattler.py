@@ -1,0 +1,168 @@
+"""py-rattler adapter: one solve per (variant, platform), strict channel priority, canonical URLs out."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..channels import ChannelSource, canonical_url, resolve
+from ..errors import InputError, SolveError
+from ..models import LockedPackage, VariantSpec
+
+_CUDA_BUILD = re.compile(r"(^|_)cuda\d")
+
+
+class RattlerSolver:
+    def __init__(self, mirrors: dict[str, str], cache_dir: str, base_dir: str) -> None:
+        self._mirrors = mirrors
+        self._cache_dir = cache_dir
+        self._base_dir = Path(base_dir)
+        self._loop = asyncio.new_event_loop()
+        self._gateway: Any = None
+
+    def _gateway_for(self) -> Any:
+        from rattler import Gateway
+        from rattler.networking import Client, MirrorMiddleware
+
+        if self._gateway is None:
+            # Folder mirrors are read as file:// channels instead: the middleware refuses file:// targets.
+            http_mirrors = {
+                canonical_url(channel): [target.rstrip("/")]
+                for channel, target in self._mirrors.items()
+                if target.startswith(("http://", "https://"))
+            }
+            client = Client([MirrorMiddleware(http_mirrors)]) if http_mirrors else None
+            self._gateway = Gateway(cache_dir=self._cache_dir, client=client)
+        return self._gateway
+
+    def close(self) -> None:
+        self._loop.close()
+
+    def solve(
+        self,
+        variant: VariantSpec,
+        platform: str,
+        pinned: Sequence[LockedPackage] = (),
+        preferred: Sequence[LockedPackage] = (),
+    ) -> list[LockedPackage]:
+        from rattler import Channel, GenericVirtualPackage, PackageName, Version
+        from rattler.package import BuildString
+
+        sources = resolve(variant.channels, self._mirrors, self._base_dir)
+        gateway = self._gateway_for()
+        channels = [Channel(s.fetch if s.via == "local" else s.canonical) for s in sources]
+        vps = []
+        for name, value in variant.virtual_packages_for(platform).items():
+            version, _, build = value.partition("=")
+            vps.append(GenericVirtualPackage(PackageName(name), Version(version), BuildString(build or "0")))
+        subdirs = [platform, "noarch"]
+        try:
+            pinned_records = self._records_for(gateway, channels, subdirs, pinned, strict=True)
+            preferred_records = self._records_for(gateway, channels, subdirs, preferred, strict=False)
+            records = self._loop.run_until_complete(
+                _solve(channels, variant.specs, gateway, subdirs, vps, pinned_records, preferred_records)
+            )
+        except SolveError as exc:
+            raise SolveError(variant.name, platform, exc.explanation) from None
+        except InputError:
+            raise
+        except Exception as exc:  # rattler's SolverError, FetchRepoDataError, ... carry the explanation
+            raise SolveError(variant.name, platform, _explain(exc)) from None
+        out = [_to_locked(r, sources) for r in records]
+        if "__cuda" not in variant.virtual_packages_for(platform):
+            cuda = sorted(p.file_name for p in out if _is_cuda_build(p))
+            if cuda:
+                raise SolveError(
+                    variant.name,
+                    platform,
+                    "the solution contains CUDA builds although the variant declares no __cuda virtual package: "
+                    + ", ".join(cuda)
+                    + "\nPin a CPU build in an overlay (e.g. 'replace: {pytorch: pytorch-cpu}') or add "
+                    "'virtual-packages: {__cuda: \"12.9\"}' if this variant is meant for GPUs.",
+                )
+        return sorted(out, key=lambda p: p.name)
+
+    def _records_for(
+        self, gateway: Any, channels: list[Any], subdirs: list[str], wanted: Sequence[LockedPackage], strict: bool
+    ) -> list[Any]:
+        """Repodata records for exact locked files, looked up by name; missing ones fail only when ``strict``."""
+        if not wanted:
+            return []
+        by_file = {(p.subdir, p.file_name): p for p in wanted}
+        found: dict[tuple[str, str], Any] = {}
+        result = self._loop.run_until_complete(
+            gateway.query(channels, subdirs, sorted({p.name for p in wanted}), recursive=False)
+        )
+        for per_channel in result:
+            for record in per_channel:
+                key = (record.subdir, record.file_name)
+                if key in by_file and key not in found:
+                    found[key] = record
+        missing = sorted(f"{subdir}/{name}" for subdir, name in by_file.keys() - found.keys())
+        if missing and strict:
+            raise SolveError(
+                "",
+                "",
+                "these pinned base packages are no longer in the channels: "
+                + ", ".join(missing)
+                + "\nRelock the base variant first (envsplit lock --variant BASE --force).",
+            )
+        return list(found.values())
+
+
+async def _solve(
+    channels: list[Any],
+    specs: Sequence[str],
+    gateway: Any,
+    subdirs: list[str],
+    vps: list[Any],
+    pinned: list[Any],
+    preferred: list[Any],
+) -> list[Any]:
+    from rattler import solve
+
+    return await solve(
+        channels,
+        list(specs),
+        gateway=gateway,
+        platforms=subdirs,
+        virtual_packages=vps,
+        pinned_packages=pinned,
+        locked_packages=preferred,
+    )
+
+
+def _explain(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def _is_cuda_build(p: LockedPackage) -> bool:
+    return bool(_CUDA_BUILD.search(p.build)) or any(d.split()[0] == "__cuda" for d in p.depends)
+
+
+def _to_locked(record: Any, sources: list[ChannelSource]) -> LockedPackage:
+    channel_url = str(record.channel).rstrip("/")
+    canonical = channel_url
+    for s in sources:
+        if channel_url in (s.fetch.rstrip("/"), s.canonical):
+            canonical = s.canonical
+            break
+    if record.md5 is None:
+        raise SolveError("", "", f"{record.file_name} has no md5 in the channel's repodata; it cannot be locked")
+    return LockedPackage(
+        name=record.name.normalized,
+        version=str(record.version),
+        build=str(record.build),
+        subdir=str(record.subdir),
+        channel=canonical,
+        url=f"{canonical}/{record.subdir}/{record.file_name}",
+        md5=record.md5.hex(),
+        sha256=record.sha256.hex() if record.sha256 is not None else None,
+        size=record.size,
+        depends=tuple(record.depends),
+        constrains=tuple(record.constrains),
+    )

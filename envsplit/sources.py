@@ -1,0 +1,274 @@
+"""Read environment.yml, overlays/*.yml and envsplit.yml into models, rejecting bad input with file:line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from . import _yaml
+from .errors import InputError
+from .models import Dependency, EnvSpec, Operation, Overlay, Project, VariantConfig
+from .platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS
+
+CONFIG_NAME = "envsplit.yml"
+OVERLAY_KEYS = ("add", "remove", "replace", "channels", "virtual-packages", "platforms", "pip")
+ENV_KEYS = ("name", "channels", "dependencies", "prefix", "variables")
+CONFIG_KEYS = (
+    "version",
+    "environment",
+    "overlays-dir",
+    "platforms",
+    "virtual-packages",
+    "output",
+    "mirrors",
+    "variants",
+)
+VARIANT_KEYS = ("overlays", "base")
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_VERSION_RE = re.compile(r"^[0-9A-Za-z_.+!*-]+(=[0-9A-Za-z_.+*-]+)?$")
+
+
+def parse_dependency(spec: Any, src: _yaml.Source, entry: str, node: Any, key: Any) -> Dependency:
+    """Validate one match spec with rattler's own parser and return it with its package name."""
+    from rattler import MatchSpec
+
+    if not isinstance(spec, str) or not spec.strip():
+        raise src.error(entry, f"expected a conda match spec such as 'numpy >=2', got {spec!r}", node, key)
+    try:
+        parsed = MatchSpec(spec.strip())
+    except Exception as exc:  # rattler raises its own InvalidMatchSpecError
+        raise src.error(
+            entry, f"{spec!r} is not a valid match spec ({exc}); write it like 'numpy >=2'", node, key
+        ) from None
+    if parsed.name is None:
+        raise src.error(entry, f"{spec!r} names no package; write it like 'numpy >=2'", node, key)
+    return Dependency(name=parsed.name.normalized, spec=spec.strip())
+
+
+def _mapping(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> Any:
+    if not isinstance(value, dict):
+        raise src.error(entry, f"expected a mapping, got {_kind(value)}", node, key)
+    return value
+
+
+def _str_list(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise src.error(entry, f"expected a list, got {_kind(value)}", node, key)
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise src.error(f"{entry}[{i}]", f"expected a non-empty string, got {item!r}", value, i)
+    return [item.strip() for item in value]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _unknown_keys(src: _yaml.Source, mapping: Any, allowed: tuple[str, ...], entry: str = "") -> None:
+    for key in mapping:
+        if key not in allowed:
+            where = f"{entry}.{key}" if entry else str(key)
+            raise src.error(where, f"unknown key; expected one of {', '.join(allowed)}", mapping, key)
+
+
+def read_environment(path: Path) -> EnvSpec:
+    src = _yaml.load(path, "environment file")
+    data = _mapping(src, src.data, "", None, None)
+    _unknown_keys(src, data, ENV_KEYS)
+    name = data.get("name")
+    channels = _str_list(src, data.get("channels", []), "channels", data, "channels")
+    raw = data.get("dependencies")
+    if raw is None:
+        raise src.error("dependencies", "missing; list the conda packages the environment needs")
+    if not isinstance(raw, list):
+        raise src.error("dependencies", f"expected a list, got {_kind(raw)}", data, "dependencies")
+    deps: list[Dependency] = []
+    pip: list[str] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(raw):
+        entry = f"dependencies[{i}]"
+        if isinstance(item, dict):
+            if list(item) != ["pip"]:
+                raise src.error(entry, "the only mapping allowed here is a 'pip:' list", raw, i)
+            pip.extend(_str_list(src, item["pip"], f"{entry}.pip", item, "pip"))
+            continue
+        dep = parse_dependency(item, src, entry, raw, i)
+        if dep.name in seen:
+            raise src.error(
+                entry,
+                f"{dep.name!r} is listed twice (also dependencies[{seen[dep.name]}]); keep one",
+                raw,
+                i,
+            )
+        seen[dep.name] = i
+        deps.append(dep)
+    return EnvSpec(
+        path=path,
+        name=str(name) if name is not None else None,
+        channels=tuple(channels),
+        dependencies=tuple(deps),
+        pip=tuple(pip),
+    )
+
+
+def parse_virtual_packages(
+    src: _yaml.Source, value: Any, entry: str, node: Any, key: Any
+) -> dict[str, dict[str, str]]:
+    """``{__cuda: "12.9"}`` or ``{__archspec: {linux-64: "1=x86_64_v3"}}`` -> name -> platform -> value."""
+    mapping = _mapping(src, value, entry, node, key)
+    out: dict[str, dict[str, str]] = {}
+    for name, raw in mapping.items():
+        where = f"{entry}.{name}"
+        if not isinstance(name, str) or not name.startswith("__"):
+            raise src.error(where, "virtual package names start with '__', like __cuda", mapping, name)
+        per = raw if isinstance(raw, dict) else {"*": raw}
+        out[name] = {}
+        for platform, version in per.items():
+            if platform != "*" and platform not in KNOWN_PLATFORMS:
+                raise src.error(f"{where}.{platform}", "unknown platform", raw, platform)
+            if isinstance(version, float):
+                raise src.error(
+                    where,
+                    f"version {version!r} was read as a number; quote it, e.g. \"{version}\"",
+                    mapping,
+                    name,
+                )
+            version = str(version)
+            if not _VERSION_RE.match(version):
+                raise src.error(where, f"{version!r} is not VERSION or VERSION=BUILD", mapping, name)
+            out[name][platform] = version if "=" in version else f"{version}=0"
+    return out
+
+
+def read_overlay(path: Path, name: str) -> Overlay:
+    src = _yaml.load(path, f"overlay {name!r}")
+    data = _mapping(src, src.data, "", None, None)
+    _unknown_keys(src, data, OVERLAY_KEYS)
+    ops = []
+    for key, value in data.items():
+        ops.append(Operation(kind=str(key), value=_check_operation(src, data, key, value), node=data, key=key))
+    return Overlay(name=name, source=src, operations=tuple(ops))
+
+
+def _check_operation(src: _yaml.Source, data: Any, key: str, value: Any) -> Any:
+    """Shape checks only; whether the named packages exist is checked while composing."""
+    if key == "add":
+        return [parse_dependency(s, src, f"add[{i}]", value, i) for i, s in enumerate(_str_list(src, value, key, data, key))]
+    if key == "remove":
+        return _str_list(src, value, key, data, key)
+    if key == "replace":
+        mapping = _mapping(src, value, key, data, key)
+        out = {}
+        for old, new in mapping.items():
+            out[str(old)] = parse_dependency(new, src, f"replace.{old}", mapping, old)
+        return out
+    if key == "channels":
+        mapping = _mapping(src, value, key, data, key)
+        _unknown_keys(src, mapping, ("prepend", "append", "remove"), "channels")
+        return {k: _str_list(src, v, f"channels.{k}", mapping, k) for k, v in mapping.items()}
+    if key == "virtual-packages":
+        return parse_virtual_packages(src, value, key, data, key)
+    if key == "platforms":
+        platforms = _str_list(src, value, key, data, key)
+        for i, p in enumerate(platforms):
+            if p not in KNOWN_PLATFORMS:
+                raise src.error(f"platforms[{i}]", f"unknown platform {p!r}; use one of {', '.join(KNOWN_PLATFORMS)}", value, i)
+        return platforms
+    # pip
+    mapping = _mapping(src, value, key, data, key)
+    _unknown_keys(src, mapping, ("add", "remove"), "pip")
+    return {k: _str_list(src, v, f"pip.{k}", mapping, k) for k, v in mapping.items()}
+
+
+def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
+    """Load the project in ``root``. Without an envsplit.yml, environment.yml alone is one variant, 'default'."""
+    config_path = root / config_name
+    if config_path.exists() or config_name != CONFIG_NAME:
+        src = _yaml.load(config_path, "envsplit config")
+    elif (root / "environment.yml").exists():
+        src = _yaml.Source(path=config_path, data={"variants": {"default": {}}})
+    else:
+        raise InputError(
+            f"{_yaml.display_path(config_path)}: no envsplit.yml and no environment.yml here; "
+            "run envsplit in your project folder or pass --project DIR"
+        )
+    data = _mapping(src, src.data, "", None, None)
+    _unknown_keys(src, data, CONFIG_KEYS)
+    version = data.get("version", 1)
+    if version != 1:
+        raise src.error("version", f"unsupported config version {version!r}; this envsplit reads version 1", data, "version")
+
+    env_rel = data.get("environment", "environment.yml")
+    if not isinstance(env_rel, str):
+        raise src.error("environment", "expected a path to environment.yml", data, "environment")
+    environment = read_environment(root / env_rel)
+
+    platforms = tuple(_str_list(src, data.get("platforms", list(DEFAULT_PLATFORMS)), "platforms", data, "platforms"))
+    if not platforms:
+        raise src.error("platforms", "empty; list at least one platform, e.g. linux-64", data, "platforms")
+    for i, p in enumerate(platforms):
+        if p not in KNOWN_PLATFORMS:
+            raise src.error(f"platforms[{i}]", f"unknown platform {p!r}; use one of {', '.join(KNOWN_PLATFORMS)}", data["platforms"], i)
+
+    vps = parse_virtual_packages(src, data.get("virtual-packages", {}), "virtual-packages", data, "virtual-packages")
+    mirrors_raw = _mapping(src, data.get("mirrors", {}), "mirrors", data, "mirrors")
+    mirrors = {}
+    for channel, url in mirrors_raw.items():
+        if not isinstance(url, str) or not url:
+            raise src.error(f"mirrors.{channel}", "expected a URL or a folder path", mirrors_raw, channel)
+        mirrors[str(channel)] = url
+
+    overlays_dir = root / str(data.get("overlays-dir", "overlays"))
+    variants_raw = data.get("variants")
+    if not variants_raw:
+        raise src.error("variants", "missing or empty; declare at least one variant, e.g. 'cpu: {overlays: [cpu]}'", data, "variants")
+    variants_raw = _mapping(src, variants_raw, "variants", data, "variants")
+    variants: dict[str, VariantConfig] = {}
+    overlays: dict[str, Overlay] = {}
+    for vname, vdata in variants_raw.items():
+        entry = f"variants.{vname}"
+        if not isinstance(vname, str) or not _NAME_RE.match(vname):
+            raise src.error(entry, "variant names use lower-case letters, digits, '.', '_' and '-'", variants_raw, vname)
+        vdata = {} if vdata is None else _mapping(src, vdata, entry, variants_raw, vname)
+        _unknown_keys(src, vdata, VARIANT_KEYS, entry)
+        names = _str_list(src, vdata.get("overlays", []), f"{entry}.overlays", vdata, "overlays")
+        for i, oname in enumerate(names):
+            if oname not in overlays:
+                opath = overlays_dir / f"{oname}.yml"
+                if not opath.exists():
+                    raise src.error(
+                        f"{entry}.overlays[{i}]",
+                        f"overlay {oname!r} not found (looked for {_yaml.display_path(opath)})",
+                        vdata["overlays"],
+                        i,
+                    )
+                overlays[oname] = read_overlay(opath, oname)
+        base = vdata.get("base")
+        if base is not None and not isinstance(base, str):
+            raise src.error(f"{entry}.base", "expected the name of another variant", vdata, "base")
+        variants[vname] = VariantConfig(name=vname, overlays=tuple(names), base=base, node=variants_raw)
+    for v in variants.values():
+        if v.base is not None and v.base not in variants:
+            raise src.error(
+                f"variants.{v.name}.base",
+                f"unknown base variant {v.base!r}; declared variants: {', '.join(variants)}",
+                variants_raw[v.name],
+                "base",
+            )
+    output = root / str(data.get("output", "locks"))
+    return Project(
+        root=root,
+        config=src,
+        environment=environment,
+        overlays=overlays,
+        variants=variants,
+        platforms=platforms,
+        virtual_packages=vps,
+        output=output,
+        mirrors=mirrors,
+    )

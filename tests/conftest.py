@@ -1,0 +1,51 @@
+"""Shared fixtures: the bundled conda-forge/rapidsai snapshot served on loopback as a mirror."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from httpserver import serve, url
+
+DATA = Path(__file__).parent / "data"
+CHANNELS = DATA / "channels"
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="session")
+def channel_server() -> Iterator[str]:
+    """Base URL of a loopback server holding conda-forge/ and rapidsai/ from tests/data/channels."""
+    with serve(CHANNELS) as server:
+        yield url(server)
+
+
+@pytest.fixture(scope="session")
+def mirror_args(channel_server: str) -> list[str]:
+    """CLI flags that make the canonical conda-forge and rapidsai URLs read from the loopback mirror."""
+    return [
+        "--mirror",
+        f"https://conda.anaconda.org/conda-forge={channel_server}/conda-forge",
+        "--mirror",
+        f"https://conda.anaconda.org/rapidsai={channel_server}/rapidsai",
+    ]
+
+
+@pytest.fixture()
+def rocker_project(tmp_path: Path) -> Path:
+    """A copy of the repo's own rocker example (envsplit.yml, environment.yml, overlays/) without locks."""
+    dest = tmp_path / "project"
+    dest.mkdir()
+    for name in ("envsplit.yml", "environment.yml"):
+        shutil.copy(REPO / name, dest / name)
+    shutil.copytree(REPO / "overlays", dest / "overlays")
+    return dest
+
+
+@pytest.fixture()
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cache"
+    monkeypatch.setenv("ENVSPLIT_CACHE_DIR", str(path))
+    return path
