@@ -147,17 +147,24 @@ class _State:
             for i, pkg in enumerate(op.value):
                 idx = self._index(pkg.lower())
                 if idx is None:
-                    raise src.error(f"remove[{i}]", f"{pkg!r} is not in the environment; {self._have()}", raw, i)
+                    raise src.error(
+                        f"remove[{i}]", f"{pkg!r} is not in the environment; {self._have()}", raw, i
+                    )
                 del self.deps[idx]
         elif op.kind == "replace":
             for old, new in op.value.items():
                 idx = self._index(old.lower())
                 if idx is None:
-                    raise src.error(f"replace.{old}", f"{old!r} is not in the environment; {self._have()}", raw, old)
+                    raise src.error(
+                        f"replace.{old}", f"{old!r} is not in the environment; {self._have()}", raw, old
+                    )
                 other = self._index(new.name)
                 if other is not None and other != idx:
                     raise src.error(
-                        f"replace.{old}", f"{new.name!r} is already in the environment; remove it instead", raw, old
+                        f"replace.{old}",
+                        f"{new.name!r} is already in the environment; remove it instead",
+                        raw,
+                        old,
                     )
                 self.deps[idx] = new
         elif op.kind == "channels":
@@ -195,7 +202,10 @@ class _State:
                     )
                 if kind != "remove" and present:
                     raise src.error(
-                        f"channels.{kind}[{i}]", f"channel {channel!r} is already used; remove it first", raw[kind], i
+                        f"channels.{kind}[{i}]",
+                        f"channel {channel!r} is already used; remove it first",
+                        raw[kind],
+                        i,
                     )
         for channel in ops.get("remove", []):
             self.channels.remove(channel)

@@ -21,6 +21,8 @@ def input_hash(variant: VariantSpec, platform: str, base_lines: Sequence[str] | 
         "specs": sorted(variant.specs),
         "virtual_packages": variant.virtual_packages_for(platform),
         # An extension is stale as soon as its base's lock changes: its packages are pinned to it.
-        "base": hashlib.sha256("\n".join(base_lines).encode()).hexdigest() if base_lines is not None else None,
+        "base": hashlib.sha256("\n".join(base_lines).encode()).hexdigest()
+        if base_lines is not None
+        else None,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -175,12 +175,16 @@ class _Run:
                 if base_lines is None:
                     if platform in platforms:
                         status = "stale" if self.options.check else "failed"
-                        self._finish(spec.name, platform, status, f"base variant {spec.base!r} has no valid lock")
+                        self._finish(
+                            spec.name, platform, status, f"base variant {spec.base!r} has no valid lock"
+                        )
                         self.broken.add(spec.name)
                     continue
             digest = input_hash(spec, platform, base_lines)
             hashes[platform] = digest
-            if platform in platforms and (self.options.force or not self._fresh(spec, platform, digest, on_disk)):
+            if platform in platforms and (
+                self.options.force or not self._fresh(spec, platform, digest, on_disk)
+            ):
                 todo.append(platform)
         if spec.name in self.broken:
             return
@@ -238,7 +242,11 @@ class _Run:
         """
         key = (spec.name, platform)
         if key not in self.free:
-            preferred = [p for child in self._children(spec.name, platform) for p in (self._free(child, platform) or [])]
+            preferred = [
+                p
+                for child in self._children(spec.name, platform)
+                for p in (self._free(child, platform) or [])
+            ]
             preferred += self._previous(spec.name, platform)
             try:
                 self.free[key] = self.solver.solve(spec, platform, preferred=_first_per_name(preferred))
@@ -247,9 +255,7 @@ class _Run:
         return self.free[key]
 
     def _children(self, name: str, platform: str) -> list[VariantSpec]:
-        return [
-            s for s in self.specs.values() if s.base == name and platform in s.platforms
-        ]
+        return [s for s in self.specs.values() if s.base == name and platform in s.platforms]
 
     def _solve(self, spec: VariantSpec, platform: str, out_dir: Path) -> list[LockedPackage]:
         if spec.base is None:
@@ -271,11 +277,15 @@ class _Run:
         try:
             result = self.solver.solve(pinned_spec, platform, pinned=pinned, preferred=preferred)
         except SolveError as exc:
-            raise SolveError(spec.name, platform, self._explain_pin_conflict(spec, platform, pinned, exc)) from None
+            raise SolveError(
+                spec.name, platform, self._explain_pin_conflict(spec, platform, pinned, exc)
+            ) from None
         urls = {p.url for p in result}
         missing = sorted(p.file_name for p in pinned if p.url not in urls)
         if missing:
-            raise SolveError(spec.name, platform, f"base packages were not kept exactly: {', '.join(missing)}")
+            raise SolveError(
+                spec.name, platform, f"base packages were not kept exactly: {', '.join(missing)}"
+            )
         return result
 
     def _explain_pin_conflict(
@@ -415,7 +425,7 @@ def lock(
     reporter: Reporter | None = None,
     solver_factory: Callable[[], Solver] | None = None,
 ) -> LockReport:
-    """Lock (or with ``check`` only inspect) every selected variant × platform."""
+    """Lock (or with ``check`` only inspect) every selected variant x platform."""
     reporter = reporter or SilentReporter()
     plan = select(project, options)
     run = _Run(project, options, reporter, solver_factory)

@@ -43,7 +43,5 @@ def default_virtual_packages(platform: str) -> dict[str, str]:
 
 def check_platform(platform: str, where: str) -> str:
     if platform not in KNOWN_PLATFORMS:
-        raise InputError(
-            f"{where}: unknown platform {platform!r}; use one of {', '.join(KNOWN_PLATFORMS)}"
-        )
+        raise InputError(f"{where}: unknown platform {platform!r}; use one of {', '.join(KNOWN_PLATFORMS)}")
     return platform

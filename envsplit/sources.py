@@ -134,7 +134,7 @@ def parse_virtual_packages(
             if isinstance(version, float):
                 raise src.error(
                     where,
-                    f"version {version!r} was read as a number; quote it, e.g. \"{version}\"",
+                    f'version {version!r} was read as a number; quote it, e.g. "{version}"',
                     mapping,
                     name,
                 )
@@ -151,14 +151,19 @@ def read_overlay(path: Path, name: str) -> Overlay:
     _unknown_keys(src, data, OVERLAY_KEYS)
     ops = []
     for key, value in data.items():
-        ops.append(Operation(kind=str(key), value=_check_operation(src, data, key, value), node=data, key=key))
+        ops.append(
+            Operation(kind=str(key), value=_check_operation(src, data, key, value), node=data, key=key)
+        )
     return Overlay(name=name, source=src, operations=tuple(ops))
 
 
 def _check_operation(src: _yaml.Source, data: Any, key: str, value: Any) -> Any:
     """Shape checks only; whether the named packages exist is checked while composing."""
     if key == "add":
-        return [parse_dependency(s, src, f"add[{i}]", value, i) for i, s in enumerate(_str_list(src, value, key, data, key))]
+        return [
+            parse_dependency(s, src, f"add[{i}]", value, i)
+            for i, s in enumerate(_str_list(src, value, key, data, key))
+        ]
     if key == "remove":
         return _str_list(src, value, key, data, key)
     if key == "replace":
@@ -177,7 +182,12 @@ def _check_operation(src: _yaml.Source, data: Any, key: str, value: Any) -> Any:
         platforms = _str_list(src, value, key, data, key)
         for i, p in enumerate(platforms):
             if p not in KNOWN_PLATFORMS:
-                raise src.error(f"platforms[{i}]", f"unknown platform {p!r}; use one of {', '.join(KNOWN_PLATFORMS)}", value, i)
+                raise src.error(
+                    f"platforms[{i}]",
+                    f"unknown platform {p!r}; use one of {', '.join(KNOWN_PLATFORMS)}",
+                    value,
+                    i,
+                )
         return platforms
     # pip
     mapping = _mapping(src, value, key, data, key)
@@ -201,21 +211,35 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
     _unknown_keys(src, data, CONFIG_KEYS)
     version = data.get("version", 1)
     if version != 1:
-        raise src.error("version", f"unsupported config version {version!r}; this envsplit reads version 1", data, "version")
+        raise src.error(
+            "version",
+            f"unsupported config version {version!r}; this envsplit reads version 1",
+            data,
+            "version",
+        )
 
     env_rel = data.get("environment", "environment.yml")
     if not isinstance(env_rel, str):
         raise src.error("environment", "expected a path to environment.yml", data, "environment")
     environment = read_environment(root / env_rel)
 
-    platforms = tuple(_str_list(src, data.get("platforms", list(DEFAULT_PLATFORMS)), "platforms", data, "platforms"))
+    platforms = tuple(
+        _str_list(src, data.get("platforms", list(DEFAULT_PLATFORMS)), "platforms", data, "platforms")
+    )
     if not platforms:
         raise src.error("platforms", "empty; list at least one platform, e.g. linux-64", data, "platforms")
     for i, p in enumerate(platforms):
         if p not in KNOWN_PLATFORMS:
-            raise src.error(f"platforms[{i}]", f"unknown platform {p!r}; use one of {', '.join(KNOWN_PLATFORMS)}", data["platforms"], i)
+            raise src.error(
+                f"platforms[{i}]",
+                f"unknown platform {p!r}; use one of {', '.join(KNOWN_PLATFORMS)}",
+                data["platforms"],
+                i,
+            )
 
-    vps = parse_virtual_packages(src, data.get("virtual-packages", {}), "virtual-packages", data, "virtual-packages")
+    vps = parse_virtual_packages(
+        src, data.get("virtual-packages", {}), "virtual-packages", data, "virtual-packages"
+    )
     mirrors_raw = _mapping(src, data.get("mirrors", {}), "mirrors", data, "mirrors")
     mirrors = {}
     for channel, url in mirrors_raw.items():
@@ -226,14 +250,21 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
     overlays_dir = root / str(data.get("overlays-dir", "overlays"))
     variants_raw = data.get("variants")
     if not variants_raw:
-        raise src.error("variants", "missing or empty; declare at least one variant, e.g. 'cpu: {overlays: [cpu]}'", data, "variants")
+        raise src.error(
+            "variants",
+            "missing or empty; declare at least one variant, e.g. 'cpu: {overlays: [cpu]}'",
+            data,
+            "variants",
+        )
     variants_raw = _mapping(src, variants_raw, "variants", data, "variants")
     variants: dict[str, VariantConfig] = {}
     overlays: dict[str, Overlay] = {}
     for vname, vdata in variants_raw.items():
         entry = f"variants.{vname}"
         if not isinstance(vname, str) or not _NAME_RE.match(vname):
-            raise src.error(entry, "variant names use lower-case letters, digits, '.', '_' and '-'", variants_raw, vname)
+            raise src.error(
+                entry, "variant names use lower-case letters, digits, '.', '_' and '-'", variants_raw, vname
+            )
         vdata = {} if vdata is None else _mapping(src, vdata, entry, variants_raw, vname)
         _unknown_keys(src, vdata, VARIANT_KEYS, entry)
         names = _str_list(src, vdata.get("overlays", []), f"{entry}.overlays", vdata, "overlays")

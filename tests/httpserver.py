@@ -15,7 +15,7 @@ from pathlib import Path
 class _Handler(SimpleHTTPRequestHandler):
     served: list[tuple[str, int]]  # (path, bytes sent), shared per server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:

@@ -14,8 +14,16 @@ from .progress import CliReporter
 
 
 @cli.command("lock")
-@click.option("--variant", "variants", multiple=True, metavar="NAME", help="Only this variant (and its bases). Repeatable.")
-@click.option("--platform", "platforms", multiple=True, metavar="PLATFORM", help="Only this platform. Repeatable.")
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    metavar="NAME",
+    help="Only this variant (and its bases). Repeatable.",
+)
+@click.option(
+    "--platform", "platforms", multiple=True, metavar="PLATFORM", help="Only this platform. Repeatable."
+)
 @click.option("--force", is_flag=True, help="Solve again even where the inputs did not change.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the stale locks if any.")
 @click.option(

@@ -20,6 +20,8 @@ def package_lines(path: Path) -> list[str]:
         raise InputError(f"{path}: lockfile not found; run 'envsplit lock' first") from None
     lines = [ln.strip() for ln in text.splitlines()]
     if "@EXPLICIT" not in lines:
-        raise InputError(f"{path}: not an explicit lockfile (no @EXPLICIT line); regenerate it with 'envsplit lock'")
+        raise InputError(
+            f"{path}: not an explicit lockfile (no @EXPLICIT line); regenerate it with 'envsplit lock'"
+        )
     start = lines.index("@EXPLICIT") + 1
     return [ln for ln in lines[start:] if ln and not ln.startswith("#")]

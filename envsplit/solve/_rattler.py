@@ -35,7 +35,7 @@ class RattlerSolver:
                 if target.startswith(("http://", "https://"))
             }
             client = Client([MirrorMiddleware(http_mirrors)]) if http_mirrors else None
-            self._gateway = Gateway(cache_dir=self._cache_dir, client=client)
+            self._gateway = Gateway(cache_dir=Path(self._cache_dir), client=client)
         return self._gateway
 
     def close(self) -> None:
@@ -86,7 +86,12 @@ class RattlerSolver:
         return sorted(out, key=lambda p: p.name)
 
     def _records_for(
-        self, gateway: Any, channels: list[Any], subdirs: list[str], wanted: Sequence[LockedPackage], strict: bool
+        self,
+        gateway: Any,
+        channels: list[Any],
+        subdirs: list[str],
+        wanted: Sequence[LockedPackage],
+        strict: bool,
     ) -> list[Any]:
         """Repodata records for exact locked files, looked up by name; missing ones fail only when ``strict``."""
         if not wanted:
@@ -122,13 +127,13 @@ async def _solve(
     pinned: list[Any],
     preferred: list[Any],
 ) -> list[Any]:
-    from rattler import solve
+    from rattler import Subdir, solve
 
     return await solve(
         channels,
         list(specs),
         gateway=gateway,
-        platforms=subdirs,
+        platforms=[Subdir(s) for s in subdirs],
         virtual_packages=vps,
         pinned_packages=pinned,
         locked_packages=preferred,
@@ -152,7 +157,9 @@ def _to_locked(record: Any, sources: list[ChannelSource]) -> LockedPackage:
             canonical = s.canonical
             break
     if record.md5 is None:
-        raise SolveError("", "", f"{record.file_name} has no md5 in the channel's repodata; it cannot be locked")
+        raise SolveError(
+            "", "", f"{record.file_name} has no md5 in the channel's repodata; it cannot be locked"
+        )
     return LockedPackage(
         name=record.name.normalized,
         version=str(record.version),
