@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..channels import ChannelSource, canonical_url, resolve
+from ..channels import ChannelSource
 from ..errors import InputError, SolveError
 from ..models import LockedPackage, VariantSpec
+from .gateway import canonical_of, make_gateway, rattler_channels
 
 _CUDA_BUILD = re.compile(r"(^|_)cuda\d")
 
@@ -24,18 +25,8 @@ class RattlerSolver:
         self._gateway: Any = None
 
     def _gateway_for(self) -> Any:
-        from rattler import Gateway
-        from rattler.networking import Client, MirrorMiddleware
-
         if self._gateway is None:
-            # Folder mirrors are read as file:// channels instead: the middleware refuses file:// targets.
-            http_mirrors = {
-                canonical_url(channel): [target.rstrip("/")]
-                for channel, target in self._mirrors.items()
-                if target.startswith(("http://", "https://"))
-            }
-            client = Client([MirrorMiddleware(http_mirrors)]) if http_mirrors else None
-            self._gateway = Gateway(cache_dir=Path(self._cache_dir), client=client)
+            self._gateway = make_gateway(self._mirrors, Path(self._cache_dir))
         return self._gateway
 
     def close(self) -> None:
@@ -48,12 +39,11 @@ class RattlerSolver:
         pinned: Sequence[LockedPackage] = (),
         preferred: Sequence[LockedPackage] = (),
     ) -> list[LockedPackage]:
-        from rattler import Channel, GenericVirtualPackage, PackageName, Version
+        from rattler import GenericVirtualPackage, PackageName, Version
         from rattler.package import BuildString
 
-        sources = resolve(variant.channels, self._mirrors, self._base_dir)
+        sources, channels = rattler_channels(variant.channels, self._mirrors, self._base_dir)
         gateway = self._gateway_for()
-        channels = [Channel(s.fetch if s.via == "local" else s.canonical) for s in sources]
         vps = []
         for name, value in variant.virtual_packages_for(platform).items():
             version, _, build = value.partition("=")
@@ -150,12 +140,7 @@ def _is_cuda_build(p: LockedPackage) -> bool:
 
 
 def _to_locked(record: Any, sources: list[ChannelSource]) -> LockedPackage:
-    channel_url = str(record.channel).rstrip("/")
-    canonical = channel_url
-    for s in sources:
-        if channel_url in (s.fetch.rstrip("/"), s.canonical):
-            canonical = s.canonical
-            break
+    canonical = canonical_of(record.channel, sources)
     if record.md5 is None:
         raise SolveError(
             "", "", f"{record.file_name} has no md5 in the channel's repodata; it cannot be locked"

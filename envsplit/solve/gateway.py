@@ -1,0 +1,43 @@
+"""One rattler Gateway per run, reading each channel through its mirror when one is configured."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..channels import ChannelSource, canonical_url, resolve
+
+
+def make_gateway(mirrors: Mapping[str, str], cache_dir: Path) -> Any:
+    from rattler import Gateway
+    from rattler.networking import Client, MirrorMiddleware
+
+    # Folder mirrors are read as file:// channels instead (see rattler_channels): the middleware
+    # refuses file:// targets.
+    http_mirrors = {
+        canonical_url(channel): [target.rstrip("/")]
+        for channel, target in mirrors.items()
+        if target.startswith(("http://", "https://"))
+    }
+    client = Client([MirrorMiddleware(http_mirrors)]) if http_mirrors else None
+    return Gateway(cache_dir=cache_dir, client=client)
+
+
+def rattler_channels(
+    channels: tuple[str, ...], mirrors: Mapping[str, str], base_dir: Path
+) -> tuple[list[ChannelSource], list[Any]]:
+    """The resolved sources and the rattler ``Channel`` objects to query or solve with, in priority order."""
+    from rattler import Channel
+
+    sources = resolve(channels, mirrors, base_dir)
+    return sources, [Channel(s.fetch if s.via == "local" else s.canonical) for s in sources]
+
+
+def canonical_of(record_channel: str, sources: list[ChannelSource]) -> str:
+    """The canonical URL of the channel a record came from (records of folder mirrors carry file:// URLs)."""
+    channel_url = str(record_channel).rstrip("/")
+    for s in sources:
+        if channel_url in (s.fetch.rstrip("/"), s.canonical):
+            return s.canonical
+    return channel_url
