@@ -50,7 +50,19 @@ class VariantConfig:
     name: str
     overlays: tuple[str, ...]
     base: str | None
+    image: str | None = None  # FROM image of a variant without base; overrides DockerConfig.image
     node: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class DockerConfig:
+    """How Dockerfiles are rendered; every field has a default that builds."""
+
+    output: str = "dockerfiles"
+    repository: str = "envsplit"  # each variant's image is <repository>:<variant>
+    image: str = "mambaorg/micromamba:2.3.3"  # FROM of variants without a base
+    micromamba: str = "mambaorg/micromamba:2.3.3"  # where the micromamba binary is copied from
+    prefix: str = "/opt/conda"
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,7 @@ class Project:
     virtual_packages: dict[str, dict[str, str]]
     output: Path
     mirrors: dict[str, str]
+    docker: DockerConfig = field(default_factory=DockerConfig)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import _yaml
 from .errors import InputError
-from .models import Dependency, EnvSpec, Operation, Overlay, Project, VariantConfig
+from .models import Dependency, DockerConfig, EnvSpec, Operation, Overlay, Project, VariantConfig
 from .platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS
 
 CONFIG_NAME = "envsplit.yml"
@@ -23,8 +23,10 @@ CONFIG_KEYS = (
     "output",
     "mirrors",
     "variants",
+    "docker",
 )
-VARIANT_KEYS = ("overlays", "base")
+VARIANT_KEYS = ("overlays", "base", "image")
+DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _VERSION_RE = re.compile(r"^[0-9A-Za-z_.+!*-]+(=[0-9A-Za-z_.+*-]+)?$")
 
@@ -282,7 +284,14 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         base = vdata.get("base")
         if base is not None and not isinstance(base, str):
             raise src.error(f"{entry}.base", "expected the name of another variant", vdata, "base")
-        variants[vname] = VariantConfig(name=vname, overlays=tuple(names), base=base, node=variants_raw)
+        image = vdata.get("image")
+        if image is not None and (not isinstance(image, str) or not image.strip()):
+            raise src.error(
+                f"{entry}.image", "expected an image reference such as ubuntu:24.04", vdata, "image"
+            )
+        variants[vname] = VariantConfig(
+            name=vname, overlays=tuple(names), base=base, image=image, node=variants_raw
+        )
     for v in variants.values():
         if v.base is not None and v.base not in variants:
             raise src.error(
@@ -292,6 +301,12 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
                 "base",
             )
     output = root / str(data.get("output", "locks"))
+    docker_raw = _mapping(src, data.get("docker", {}), "docker", data, "docker")
+    _unknown_keys(src, docker_raw, DOCKER_KEYS, "docker")
+    for key, value in docker_raw.items():
+        if not isinstance(value, str) or not value.strip():
+            raise src.error(f"docker.{key}", "expected a non-empty string", docker_raw, key)
+    docker = DockerConfig(**{k.replace("-", "_"): v.strip() for k, v in docker_raw.items()})
     return Project(
         root=root,
         config=src,
@@ -302,4 +317,5 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         virtual_packages=vps,
         output=output,
         mirrors=mirrors,
+        docker=docker,
     )

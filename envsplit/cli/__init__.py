@@ -76,4 +76,4 @@ def main() -> None:
 
 
 # Each module registers its commands on ``cli``; imported last because they import ``cli`` from here.
-from . import lock, show  # noqa: E402, F401
+from . import dockerfile, lock, show  # noqa: E402, F401

@@ -8,6 +8,7 @@ import click
 
 from ..channels import parse_mirror_option
 from ..pipeline import LockOptions, lock
+from ..render import write_dockerfiles
 from ..sources import read_project
 from . import cli
 from .progress import CliReporter
@@ -39,6 +40,7 @@ from .progress import CliReporter
     envvar="ENVSPLIT_CACHE_DIR",
     help="Repodata cache (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
 )
+@click.option("--no-dockerfiles", is_flag=True, help="Do not re-render dockerfiles/ after locking.")
 @click.pass_obj
 def lock_command(
     obj: dict,
@@ -48,6 +50,7 @@ def lock_command(
     check: bool,
     mirrors: tuple[str, ...],
     cache_dir: Path | None,
+    no_dockerfiles: bool,
 ) -> None:
     """Solve every variant x platform whose inputs changed and write locks/.
 
@@ -87,6 +90,10 @@ def lock_command(
         return
     for r in report.failed:
         click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
+    if not no_dockerfiles:
+        failed = {r.variant for r in report.failed}
+        locked = tuple(sorted({r.variant for r in report.results} - failed))
+        report.written.extend(write_dockerfiles(project, locked))
     unchanged = sum(r.status == "unchanged" for r in report.results)
     if not quiet or report.failed:
         click.echo(

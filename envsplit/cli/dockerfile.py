@@ -1,0 +1,37 @@
+"""``envsplit dockerfile``."""
+
+from __future__ import annotations
+
+import click
+
+from ..render import stale_dockerfiles, write_dockerfiles
+from ..sources import read_project
+from . import cli
+
+
+@cli.command("dockerfile")
+@click.option("--variant", "variants", multiple=True, metavar="NAME", help="Only this variant. Repeatable.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a Dockerfile is out of date.")
+@click.pass_obj
+def dockerfile_command(obj: dict, variants: tuple[str, ...], check: bool) -> None:
+    """Render dockerfiles/Dockerfile.<variant> and docker-bake.hcl from the locks.
+
+    Each Dockerfile installs the variant's explicit lock for the build's
+    TARGETARCH (amd64 -> linux-64, arm64 -> linux-aarch64) with micromamba and
+    no solver, and cleans caches in the same layer. A variant with a base is
+    built FROM the base's image (build arg BASE_IMAGE) and installs only its
+    layer file. The '# >>> user:' sections are yours and are kept on
+    re-render; a hand edit anywhere else is refused. `envsplit lock` renders
+    them too unless given --no-dockerfiles.
+    """
+    project = read_project(obj["project"])
+    if check:
+        stale = stale_dockerfiles(project)
+        for path in stale:
+            click.echo(f"stale: {path}")
+        if stale:
+            raise click.exceptions.Exit(1)
+        return
+    written = write_dockerfiles(project, variants)
+    if obj["verbosity"] >= 0:
+        click.echo(f"{len(written)} file(s) written" + "".join(f"\n  {p}" for p in written))
