@@ -28,6 +28,8 @@ class LockOptions:
     check: bool = False
     mirrors: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
+    # None: keep locked builds where the specs allow. (): relock from scratch. Names: move only those.
+    update: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,9 @@ class _Run:
             digest = input_hash(spec, platform, base_lines)
             hashes[platform] = digest
             if platform in platforms and (
-                self.options.force or not self._fresh(spec, platform, digest, on_disk)
+                self.options.force
+                or self._updating(spec.name, platform)
+                or not self._fresh(spec, platform, digest, on_disk)
             ):
                 todo.append(platform)
         if spec.name in self.broken:
@@ -230,9 +234,22 @@ class _Run:
             files.append(out_dir / lockfile.layer_name(platform))
         return all(header.read_hashes(f).get(platform) == digest for f in files)
 
-    def _previous(self, name: str, platform: str) -> list[LockedPackage]:
+    def _locked(self, name: str, platform: str) -> list[LockedPackage]:
         path = lockfile.variant_dir(self.project.output, name) / lockfile.explicit_name(platform)
         return packages_from_explicit(explicit.package_lines(path)) if path.exists() else []
+
+    def _updating(self, name: str, platform: str) -> bool:
+        update = self.options.update
+        if update is None:
+            return False
+        return not update or any(p.name in update for p in self._locked(name, platform))
+
+    def _previous(self, name: str, platform: str) -> list[LockedPackage]:
+        """The builds to keep where the specs allow: the current lock, less what --update frees."""
+        update = self.options.update
+        if update == ():
+            return []
+        return [p for p in self._locked(name, platform) if update is None or p.name not in update]
 
     def _free(self, spec: VariantSpec, platform: str) -> list[LockedPackage] | None:
         """``spec`` solved without pinning its base, preferring what its own extensions would choose.
@@ -370,6 +387,8 @@ class _Run:
         self.packages[spec.name] = solved
         from .fsutil import write_files
 
+        # Identical content is not rewritten: mtimes stay, and the summary counts real changes.
+        files = {p: t for p, t in files.items() if not p.exists() or p.read_text(encoding="utf-8") != t}
         write_files(files)
         for platform in extra:
             for name in (lockfile.explicit_name(platform), lockfile.layer_name(platform)):
@@ -419,6 +438,24 @@ def select(project: Project, options: LockOptions) -> list[tuple[VariantSpec, li
     return plan
 
 
+def _check_update_names(
+    project: Project, names: tuple[str, ...], plan: list[tuple[VariantSpec, list[str]]]
+) -> None:
+    known: set[str] = set()
+    for spec, platforms in plan:
+        known.update(d.name for d in spec.dependencies)
+        for platform in platforms:
+            path = lockfile.variant_dir(project.output, spec.name) / lockfile.explicit_name(platform)
+            if path.exists():
+                known.update(p.name for p in packages_from_explicit(explicit.package_lines(path)))
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise InputError(
+            f"--update {' '.join(unknown)}: not in any selected lock or variant; "
+            "check the spelling (conda package names, e.g. pytorch-cpu)"
+        )
+
+
 def lock(
     project: Project,
     options: LockOptions,
@@ -428,6 +465,8 @@ def lock(
     """Lock (or with ``check`` only inspect) every selected variant x platform."""
     reporter = reporter or SilentReporter()
     plan = select(project, options)
+    if options.update:
+        _check_update_names(project, options.update, plan)
     run = _Run(project, options, reporter, solver_factory)
     cache: dict[str, VariantSpec] = {}
     run.specs = {name: compose(project, name, cache) for name in variant_order(project)}

@@ -57,8 +57,9 @@ def main() -> None:
     leaving through os._exit keeps the real exit code.
     """
     try:
-        cli.main(standalone_mode=False)
-        code = 0
+        # Without standalone mode click returns the code of ctx.exit() instead of raising it.
+        returned = cli.main(standalone_mode=False)
+        code = returned if isinstance(returned, int) else 0
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:

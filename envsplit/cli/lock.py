@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..channels import parse_mirror_option
+from ..errors import InputError
 from ..pipeline import LockOptions, lock
 from ..render import write_dockerfiles
 from ..sources import read_project
@@ -40,6 +41,14 @@ from .progress import CliReporter
     envvar="ENVSPLIT_CACHE_DIR",
     help="Repodata cache (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
 )
+@click.option(
+    "--update",
+    "update",
+    is_flag=True,
+    help="Move packages to the newest versions the specs allow: the PKG arguments only (and what they "
+    "force), or with no PKG every package, relocking from scratch.",
+)
+@click.argument("packages", nargs=-1, metavar="[PKG]...")
 @click.option("--no-dockerfiles", is_flag=True, help="Do not re-render dockerfiles/ after locking.")
 @click.pass_obj
 def lock_command(
@@ -51,6 +60,8 @@ def lock_command(
     mirrors: tuple[str, ...],
     cache_dir: Path | None,
     no_dockerfiles: bool,
+    update: bool,
+    packages: tuple[str, ...],
 ) -> None:
     """Solve every variant x platform whose inputs changed and write locks/.
 
@@ -60,11 +71,18 @@ def lock_command(
     layer-<platform>.lock: only what it adds on top of its base, whose
     packages stay pinned exactly.
 
-    Unchanged inputs mean no solve and no write. A variant that cannot be
+    Unchanged inputs mean no solve and no write. Otherwise the solve keeps
+    each package at its locked build where the specs allow, so an unrelated
+    change does not churn the rest; --update PKG... moves just those. A variant that cannot be
     solved is reported with the solver's explanation; the others are still
     locked, and the exit code is 1.
     """
+    if packages and not update:
+        raise InputError(
+            f"unexpected argument(s) {' '.join(packages)}; did you mean 'lock --update {' '.join(packages)}'?"
+        )
     options = LockOptions(
+        update=tuple(p.lower() for p in packages) if update else None,
         variants=variants,
         platforms=platforms,
         force=force,
