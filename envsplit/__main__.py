@@ -1,0 +1,5 @@
+"""``python -m envsplit``."""
+
+from envsplit.cli import main
+
+main()
