@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,11 @@ from .errors import InputError
 
 def display_path(path: Path) -> str:
     """The path as the user most likely typed it: relative to the working directory when inside it."""
+    absolute = Path(path).absolute()
     try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:  # outside the working directory: '../../..' would only confuse
+        return str(absolute)
 
 
 @dataclass(frozen=True)

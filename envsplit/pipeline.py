@@ -331,7 +331,8 @@ class _Run:
         return (
             f"it cannot be solved with the packages of base {spec.base!r} kept as locked; in the way:\n"
             + "\n".join(lines)
-            + "\nChange the extension's overlays, or change the base so that it already has what the extension needs."
+            + f"\nRelock the base so that it takes its extensions into account "
+            f"('envsplit lock --force --variant {spec.base}'), or change the extension's overlays."
         )
 
     def _write(

@@ -32,6 +32,6 @@ def dockerfile_command(obj: dict, variants: tuple[str, ...], check: bool) -> Non
         if stale:
             raise click.exceptions.Exit(1)
         return
-    written = write_dockerfiles(project, variants)
+    written, _ = write_dockerfiles(project, variants)
     if obj["verbosity"] >= 0:
         click.echo(f"{len(written)} file(s) written" + "".join(f"\n  {p}" for p in written))

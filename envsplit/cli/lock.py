@@ -111,7 +111,10 @@ def lock_command(
     if not no_dockerfiles:
         failed = {r.variant for r in report.failed}
         locked = tuple(sorted({r.variant for r in report.results} - failed))
-        report.written.extend(write_dockerfiles(project, locked))
+        written, skipped = write_dockerfiles(project, locked, skip_unlocked=True)
+        report.written.extend(written)
+        for name in skipped:
+            reporter.warn(f"Dockerfile.{name} not rendered: not every platform of {name!r} is locked yet")
     unchanged = sum(r.status == "unchanged" for r in report.results)
     if not quiet or report.failed:
         click.echo(
