@@ -6,6 +6,7 @@ Also the download-size lookup, since a conda-lock.yml records no sizes but the c
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import subprocess
 import tarfile
 import tempfile
@@ -63,11 +64,11 @@ def requested_from_project(project: Project | None) -> RequestedFor:
     return lookup
 
 
-def _custom_metadata(path: Path) -> dict[str, str]:
+def _custom_metadata(raw: bytes) -> dict[str, str]:
     """``metadata.custom_metadata`` without parsing the (large) package list a second time."""
     from ruamel.yaml import YAML
 
-    text = path.read_text(encoding="utf-8")
+    text = raw.decode("utf-8", "replace")
     cut = text.find("\npackage:")
     try:
         data = YAML(typ="safe").load(text[:cut] if cut >= 0 else text)
@@ -86,16 +87,37 @@ def _stem(path: Path) -> str:
     return name or path.parent.name or "lock"
 
 
-def read_lock(path: Path, key: str | None, requested_for: RequestedFor, shown_as: str | None = None) -> Lock:
-    """Read one conda-lock.yml; errors name ``shown_as`` (e.g. ``REV:locks/cpu/conda-lock.yml``) if given."""
+# Parsed locks by content digest: both sides of a diff usually share most files, and parsing a
+# conda-lock.yml costs about a second per 500 kB, so each distinct content is parsed once.
+_PARSED: dict[str, dict[str, tuple[LockedPackage, ...]]] = {}
+_PARSED_MAX = 32
+
+
+def _packages(path: Path, raw: bytes) -> dict[str, tuple[LockedPackage, ...]]:
     from .lockfile import conda_lock_yml
 
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest not in _PARSED:
+        if len(_PARSED) >= _PARSED_MAX:
+            del _PARSED[next(iter(_PARSED))]
+        _PARSED[digest] = {p: tuple(pkgs) for p, pkgs in conda_lock_yml.read(path).items()}
+    return dict(_PARSED[digest])
+
+
+def read_lock(path: Path, key: str | None, requested_for: RequestedFor, shown_as: str | None = None) -> Lock:
+    """Read one conda-lock.yml; errors name ``shown_as`` (e.g. ``REV:locks/cpu/conda-lock.yml``) if given."""
     shown = shown_as or str(path)
     try:
-        packages = conda_lock_yml.read(path)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{shown}: lockfile not found") from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read it ({exc.strerror})") from None
+    try:
+        packages = _packages(path, raw)
     except InputError as exc:
         raise InputError(str(exc).replace(str(path), shown)) from None
-    variant = _custom_metadata(path).get("envsplit_variant")
+    variant = _custom_metadata(raw).get("envsplit_variant")
     lock_key = key or variant or _stem(path)
     requested = requested_for(variant) if variant else None
     return Lock(key=lock_key, source=shown, variant=variant, packages=packages, requested=requested)
@@ -208,13 +230,13 @@ def _project_inputs(project: Project | None, root: Path) -> list[str]:
     return sorted(out)
 
 
-def read_git_side(
+def read_git_sides(
     rev: str,
     path: Path,
     project: Project | None,
     project_root: Path,
-) -> LockSet:
-    """``path`` (a conda-lock.yml or locks folder of the working tree) as it was at git revision ``rev``.
+) -> tuple[LockSet, LockSet]:
+    """``path`` (a conda-lock.yml or locks folder of the working tree) at git revision ``rev``, and as it is now.
 
     What each old variant requested is taken from the project's inputs at ``rev`` where they can be read,
     since a change under review may have changed the specs too.
@@ -227,6 +249,7 @@ def read_git_side(
         rel = path.resolve().relative_to(root).as_posix()
     except ValueError:
         raise InputError(f"--git {rev}: {path} is outside the git repository {root}") from None
+    new = read_side(path, requested_from_project(project), label=f"{rel} (working tree)", shown_root=root)
     with tempfile.TemporaryDirectory(prefix="envsplit-git-") as tmp:
         tree = Path(tmp) / "tree"
         tree.mkdir()
@@ -240,13 +263,14 @@ def read_git_side(
                 old_project = read_project(tree / project.root.resolve().relative_to(root))
             except (EnvsplitError, ValueError):
                 old_project = None  # the project was not there or not valid at rev: fall back to leaves
-        return read_side(
+        old = read_side(
             tree / rel,
             requested_from_project(old_project),
             label=f"{rel} at {rev}",
             shown_root=tree,
             shown_prefix=f"{rev}:",
         )
+    return old, new
 
 
 # --- sizes -----------------------------------------------------------------------------------------
@@ -254,10 +278,11 @@ def read_git_side(
 
 @dataclass
 class RepodataSizes:
-    """A :data:`SizeLookup` reading the channels' repodata through rattler's gateway.
+    """A :data:`SizeLookup` reading the channels' repodata through rattler's gateway, mirrors and cache.
 
-    ``only_mirrored`` limits it to channels that have a mirror, so that an offline run never reaches
-    for the network. Channels that cannot be read are reported in ``warnings`` and left unsized.
+    ``only_mirrored`` limits it to channels that have a mirror, so that a run meant to be offline never
+    reaches for the network. A channel that cannot be read is reported in ``warnings`` and left unsized:
+    a diff without sizes is still worth having.
     """
 
     mirrors: Mapping[str, str]
@@ -268,34 +293,37 @@ class RepodataSizes:
 
     def __call__(self, packages: Sequence[LockedPackage]) -> dict[str, int]:
         from .channels import canonical_url
-        from .solve.gateway import make_gateway, rattler_channels
+        from .solve.gateway import canonical_of, make_gateway, rattler_channels
 
         mirrored = {canonical_url(k) for k in self.mirrors}
-        by_channel: dict[str, list[LockedPackage]] = {}
+        by_channel: dict[str, dict[tuple[str, str], LockedPackage]] = {}
         for p in packages:
             channel = canonical_url(p.channel)
-            if self.only_mirrored and channel not in mirrored:
-                continue
-            by_channel.setdefault(channel, []).append(p)
+            if not self.only_mirrored or channel in mirrored:
+                by_channel.setdefault(channel, {})[(p.subdir, p.file_name)] = p
         if not by_channel:
             return {}
         gateway = make_gateway(self.mirrors, self.cache_dir)
         sizes: dict[str, int] = {}
-        for channel, pkgs in sorted(by_channel.items()):
-            subdirs = sorted({p.subdir for p in pkgs} | {"noarch"})
-            names = sorted({p.name for p in pkgs})
-            try:
-                _, channels = rattler_channels((channel,), self.mirrors, self.base_dir)
-                result = asyncio.run(gateway.query(channels, subdirs, names, recursive=False))
-            except EnvsplitError:
-                raise
-            except Exception as exc:  # rattler's fetch errors: no sizes from this channel, say why
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                self.warnings.append(f"sizes from {channel} unavailable: {first}")
-                continue
-            found = {(str(r.subdir), r.file_name): r.size for per in result for r in per}
-            for p in pkgs:
-                size = found.get((p.subdir, p.file_name))
-                if size is not None:
-                    sizes[p.url] = int(size)
+        loop = asyncio.new_event_loop()
+        try:
+            for channel, wanted in sorted(by_channel.items()):
+                sources, channels = rattler_channels((channel,), self.mirrors, self.base_dir)
+                subdirs = sorted({subdir for subdir, _ in wanted} | {"noarch"})
+                names = sorted({p.name for p in wanted.values()})
+                try:
+                    query = gateway.query(channels, subdirs, names, recursive=False)
+                    result = loop.run_until_complete(query)
+                except Exception as exc:  # rattler's fetch errors carry the reason in their text
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    self.warnings.append(f"no download sizes from {channel}: {first}")
+                    continue
+                for records in result:
+                    for record in records:
+                        key = (str(record.subdir), record.file_name)
+                        ours = canonical_of(str(record.channel), sources) == channel
+                        if key in wanted and record.size is not None and ours:
+                            sizes[wanted[key].url] = int(record.size)
+        finally:
+            loop.close()
         return sizes

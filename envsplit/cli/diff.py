@@ -1,0 +1,154 @@
+"""``envsplit diff``."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import click
+
+from ..channels import parse_mirror_option
+from ..errors import EnvsplitError, InputError
+from ..models import Project
+from . import cli
+
+
+def _project(root: Path) -> Project | None:
+    """The project, for what each variant requests; diffing foreign lockfiles needs none."""
+    from ..sources import CONFIG_NAME, read_project
+
+    if not (root / CONFIG_NAME).exists() and not (root / "environment.yml").exists():
+        return None
+    try:
+        return read_project(root)
+    except EnvsplitError as exc:
+        click.echo(f"warning: {exc}\nwarning: requested packages are guessed from the locks", err=True)
+        return None
+
+
+@cli.command("diff")
+@click.argument("old", required=False, type=click.Path(path_type=Path))
+@click.argument("new", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--git",
+    "rev",
+    metavar="REV",
+    help="Compare the working tree's locks (or the one path given) with the same path at git revision REV.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="markdown: a pull-request body; json: see docs/diff-schema.md.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
+)
+@click.option(
+    "--sizes/--no-sizes",
+    default=None,
+    help="Look download sizes up in the channels' repodata (default: only through configured mirrors).",
+)
+@click.option(
+    "--mirror",
+    "mirrors",
+    multiple=True,
+    metavar="CHANNEL=URL",
+    help="Read CHANNEL's repodata from URL (http(s) or a local folder) for sizes. Repeatable.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ENVSPLIT_CACHE_DIR",
+    help="Repodata cache (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
+)
+@click.option(
+    "--allow-variant-mismatch",
+    is_flag=True,
+    help="Compare locks even when their envsplit_variant metadata differ (e.g. cpu against cuda).",
+)
+@click.pass_obj
+def diff_command(
+    obj: dict,
+    old: Path | None,
+    new: Path | None,
+    rev: str | None,
+    fmt: str,
+    output: Path | None,
+    sizes: bool | None,
+    mirrors: tuple[str, ...],
+    cache_dir: Path | None,
+    allow_variant_mismatch: bool,
+) -> None:
+    """Show what changed between two sets of locks, per variant and platform.
+
+    OLD and NEW are each a conda-lock.yml (envsplit's or anyone's) or a
+    locks/ folder of <variant>/conda-lock.yml. With --git REV, the
+    locks folder (or the one PATH given) is compared with itself at REV.
+
+    \b
+    Examples:
+      envsplit diff --git HEAD~1                     what the last commit changed
+      envsplit diff --git origin/main --format json
+      envsplit diff old/conda-lock.yml new/conda-lock.yml -o pr-body.md
+    """
+    from ..diff import diff_locksets
+    from ..diff_render import render_json, render_markdown
+    from ..lockset import RepodataSizes, read_git_sides, read_side, requested_from_project
+
+    root: Path = obj["project"]
+    if rev is not None and new is not None:
+        raise InputError("--git REV takes at most one PATH (compared with itself at REV), not two")
+    if rev is None and (old is None or new is None):
+        raise InputError("give OLD and NEW (each a conda-lock.yml or a locks/ folder), or --git REV")
+    project = _project(root)
+    requested = requested_from_project(project)
+    if rev is not None:
+        path = old if old is not None else (project.output if project else root / "locks")
+        old_side, new_side = read_git_sides(rev, path, project, root)
+    else:
+        assert old is not None and new is not None
+        old_side = read_side(old, requested)
+        new_side = read_side(new, requested)
+
+    all_mirrors = {**(project.mirrors if project else {}), **dict(parse_mirror_option(m) for m in mirrors)}
+    lookup = None
+    if sizes or (sizes is None and all_mirrors):
+        from ..pipeline import default_cache_dir
+
+        lookup = RepodataSizes(
+            mirrors=all_mirrors,
+            cache_dir=cache_dir or default_cache_dir(),
+            base_dir=project.root if project else root,
+            only_mirrored=not sizes,
+        )
+    result = diff_locksets(old_side, new_side, sizes=lookup, allow_mismatch=allow_variant_mismatch)
+    for warning in lookup.warnings if lookup else []:
+        click.echo(f"warning: {warning}", err=True)
+
+    command = _command(root, old, new, rev, fmt)
+    text = render_json(result, command) if fmt == "json" else render_markdown(result, command)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from ..fsutil import write_files
+
+    write_files({output: text})
+    if obj["verbosity"] >= 0:
+        state = "changes" if result.changed else "no changes"
+        click.echo(f"{state}; wrote {output}", err=True)
+
+
+def _command(root: Path, old: Path | None, new: Path | None, rev: str | None, fmt: str) -> str:
+    args = ["envsplit"]
+    if root != Path("."):
+        args += ["-C", str(root)]
+    args.append("diff")
+    if rev is not None:
+        args += ["--git", rev]
+    args += [str(p) for p in (old, new) if p is not None]
+    if fmt != "markdown":
+        args += ["--format", fmt]
+    return shlex.join(args)
