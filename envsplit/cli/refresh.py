@@ -1,0 +1,70 @@
+"""``envsplit refresh``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..channels import parse_mirror_option
+from ..fsutil import write_files
+from ..pipeline import LockOptions
+from ..refresh import refresh
+from ..sources import read_project
+from . import cli
+from .progress import CliReporter
+
+
+@cli.command("refresh")
+@click.option(
+    "--output-markdown",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the pull-request body (a readable diff with size deltas) here.",
+)
+@click.option("--exit-code", is_flag=True, help="Exit 3 when anything changed (for scripts); default is 0.")
+@click.option("--no-sizes", is_flag=True, help="Do not look download sizes up in the channels' repodata.")
+@click.option("--mirror", "mirrors", multiple=True, metavar="CHANNEL=URL", help="As for 'envsplit lock'.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ENVSPLIT_CACHE_DIR",
+    help="Repodata cache (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
+)
+@click.pass_obj
+def refresh_command(
+    obj: dict,
+    output_markdown: Path | None,
+    exit_code: bool,
+    no_sizes: bool,
+    mirrors: tuple[str, ...],
+    cache_dir: Path | None,
+) -> None:
+    """Relock every variant from scratch, re-render dockerfiles/, and describe what changed.
+
+    Packages move to the newest versions the specs allow (bases still
+    prefer what their extensions need). The description lists, per variant
+    and platform, what was added, removed, upgraded or downgraded, with
+    download-size deltas; --output-markdown writes it for a pull request.
+    Exits 0 whether or not anything changed (unless --exit-code), and 1 if
+    a variant could not be solved (its old locks are kept).
+    """
+    project = read_project(obj["project"])
+    options = LockOptions(mirrors=dict(parse_mirror_option(m) for m in mirrors), cache_dir=cache_dir)
+    reporter = CliReporter(obj["verbosity"])
+    try:
+        result = refresh(project, options, reporter, sizes=not no_sizes)
+    finally:
+        reporter.stop()
+    for warning in result.warnings:
+        reporter.warn(warning)
+    if output_markdown is not None:
+        write_files({output_markdown: result.markdown})
+    for r in result.report.failed:
+        click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
+    if result.report.failed:
+        raise click.exceptions.Exit(1)
+    click.echo(
+        "changed: locks or Dockerfiles were updated" if result.changed else "unchanged: nothing to update"
+    )
+    if exit_code and result.changed:
+        raise click.exceptions.Exit(3)

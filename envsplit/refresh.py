@@ -1,0 +1,64 @@
+"""``envsplit refresh``: relock everything from scratch, re-render Dockerfiles, and describe the change.
+
+This is what the scheduled CI job runs; its markdown becomes the body of the one refresh pull request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import lockfile
+from .diff import LockDiff, diff_locksets
+from .diff_render import render_markdown
+from .lockset import LockSet, RepodataSizes, read_side, requested_from_project
+from .models import Project
+from .pipeline import LockOptions, LockReport, Reporter, default_cache_dir, lock
+from .render import write_dockerfiles
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    report: LockReport
+    diff: LockDiff
+    markdown: str
+    dockerfiles: list[Path]
+    warnings: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return self.diff.changed or bool(self.dockerfiles)
+
+
+def _side(project: Project, label: str) -> LockSet:
+    if not any(project.output.glob(f"*/{lockfile.LOCK_NAME}")):
+        return LockSet(label=label, locks={})
+    return read_side(project.output, requested_from_project(project), label=label)
+
+
+def refresh(
+    project: Project, options: LockOptions, reporter: Reporter | None = None, sizes: bool = True
+) -> RefreshResult:
+    """Relock from scratch (``lock --update``), re-render dockerfiles/, diff old and new locks."""
+    before = _side(project, "current locks")
+    report = lock(project, replace(options, update=(), check=False), reporter)
+    failed = {r.variant for r in report.failed}
+    dockerfiles: list[Path] = []
+    warnings: list[str] = []  # the lock's own warnings already went through the reporter
+    if not failed:
+        dockerfiles, skipped = write_dockerfiles(project, skip_unlocked=True)
+        warnings += [f"Dockerfile.{name} not rendered: not every platform is locked" for name in skipped]
+    after = _side(project, "refreshed locks")
+    lookup = None
+    if sizes:
+        lookup = RepodataSizes(
+            mirrors={**project.mirrors, **options.mirrors},
+            cache_dir=options.cache_dir or default_cache_dir(),
+            base_dir=project.root,
+            only_mirrored=False,
+        )
+    diff = diff_locksets(before, after, lookup)
+    if lookup is not None:
+        warnings += lookup.warnings
+    markdown = render_markdown(diff, command="envsplit refresh")
+    return RefreshResult(report, diff, markdown, dockerfiles, warnings)
