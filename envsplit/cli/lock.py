@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from .._yaml import display_path
 from ..channels import parse_mirror_option
 from ..errors import InputError
 from ..pipeline import LockOptions, lock
-from ..render import write_dockerfiles
+from ..render import stale_dockerfiles, write_dockerfiles
 from ..sources import read_project
 from . import cli
 from .progress import CliReporter
@@ -100,8 +101,14 @@ def lock_command(
     if check:
         for r in report.stale:
             click.echo(f"stale: {r.variant} {r.platform}: {r.detail}")
-        if report.stale:
-            click.echo(f"{len(report.stale)} stale lock(s); run 'envsplit lock' to update them.")
+        # Dockerfiles follow the locks; with stale locks they are redone anyway.
+        docker_stale = [] if no_dockerfiles or report.stale or variants else stale_dockerfiles(project)
+        for path in docker_stale:
+            click.echo(f"stale: {display_path(path)}: not rendered from the current locks")
+        if report.stale or docker_stale:
+            click.echo(
+                f"{len(report.stale) + len(docker_stale)} stale file(s); run 'envsplit lock' to update them."
+            )
             raise click.exceptions.Exit(1)
         if not quiet:
             click.echo(f"all {len(report.results)} locks are up to date")
