@@ -77,4 +77,11 @@ def main() -> None:
 
 
 # Each module registers its commands on ``cli``; imported last because they import ``cli`` from here.
-from . import dockerfile, lock, show  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    diff,
+    dockerfile,
+    inspect,
+    lock,
+    refresh,
+    show,
+)

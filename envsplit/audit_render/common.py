@@ -1,0 +1,119 @@
+"""What the table, markdown and HTML renderers share: the same columns, in the same order."""
+
+from __future__ import annotations
+
+from ..audit import AuditReport, Difference, EnvAudit, Row, human
+
+_TOTAL = (
+    "environment",
+    "platform",
+    "packages",
+    "download",
+    "installed",
+    "layer (adds to base)",
+    "geospatial",
+)
+_REQUESTED = ("package", "version", "download", "installed", "exclusive", "shared", "flags")
+DIFF_COLUMNS = ("a", "b", "platform", "only in a", "only in b", "b - a")
+
+
+def signed(n: int) -> str:
+    return ("+" if n > 0 else "-" if n < 0 else "±") + human(abs(n))
+
+
+def _without_installed(columns: tuple[str, ...], cells: list[str], installed: bool) -> list[str]:
+    # An "installed" column of dashes only adds width: it is shown when --installed-size was given.
+    return cells if installed else [c for name, c in zip(columns, cells, strict=True) if name != "installed"]
+
+
+def total_columns(installed: bool) -> tuple[str, ...]:
+    return tuple(_without_installed(_TOTAL, list(_TOTAL), installed))
+
+
+def requested_columns(installed: bool) -> tuple[str, ...]:
+    return tuple(_without_installed(_REQUESTED, list(_REQUESTED), installed))
+
+
+def total_cells(e: EnvAudit, installed: bool) -> list[str]:
+    layer = "-" if e.layer is None else f"{e.layer.packages} pkgs, {human(e.layer.size)}"
+    if e.layer is not None and e.layer.installed_size is not None:
+        layer += f" ({human(e.layer.installed_size)} installed)"
+    geo = "-" if not e.geospatial_packages else f"{e.geospatial_packages} pkgs, {human(e.geospatial_size)}"
+    cells = [
+        e.target,
+        e.platform,
+        str(len(e.rows)),
+        human(e.size),
+        human(e.installed_size) if e.installed_size is not None else "-",
+        layer,
+        geo,
+    ]
+    return _without_installed(_TOTAL, cells, installed)
+
+
+def requested_cells(r: Row, installed: bool) -> list[str]:
+    exclusive = human(r.exclusive_bytes)
+    if installed and r.exclusive_installed_bytes is not None:
+        exclusive += f" ({human(r.exclusive_installed_bytes)} inst.)"
+    cells = [
+        r.name,
+        r.version,
+        human(r.size),
+        human(r.installed_size) if installed else "-",
+        exclusive,
+        human(r.shared_bytes),
+        ", ".join(r.flags),
+    ]
+    return _without_installed(_REQUESTED, cells, installed)
+
+
+def diff_cells(d: Difference) -> list[str]:
+    return [
+        d.a,
+        d.b,
+        d.platform,
+        f"{d.only_a_packages} pkgs, {human(d.only_a_size)}",
+        f"{d.only_b_packages} pkgs, {human(d.only_b_size)}",
+        signed(d.delta),
+    ]
+
+
+def env_notes(e: EnvAudit, report: AuditReport) -> list[str]:
+    notes = []
+    if e.requested_from == "top-level":
+        notes.append(
+            "requested = the packages nothing else in the lock depends on (the lockfile does not say what was "
+            "asked for), so exclusive weights are upper bounds"
+        )
+    if e.size_missing:
+        notes.append(
+            f"no download size (not in the channel's repodata) for {len(e.size_missing)} package(s): "
+            + _names(e.size_missing)
+        )
+    if e.installed_size_missing:
+        notes.append(
+            f"no installed size for {len(e.installed_size_missing)} package(s): "
+            + _names(e.installed_size_missing)
+        )
+    if e.geospatial_packages:
+        notes.append(
+            f"dropping every geospatial requested package at once would free {human(e.geospatial_removal_bytes)} "
+            "(download)"
+        )
+    notes.append(
+        f"heavy: requested packages freeing at least {human(e.heavy_threshold_bytes)} "
+        f"(--threshold {report.threshold.text})"
+    )
+    return notes
+
+
+def _names(names: tuple[str, ...], shown: int = 12) -> str:
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + f", ... ({len(names) - shown} more; --format json lists all)"
+
+
+def limited(rows: list[Row], top: int) -> tuple[list[Row], int]:
+    if top <= 0 or len(rows) <= top:
+        return rows, 0
+    return rows[:top], len(rows) - top

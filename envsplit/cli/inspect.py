@@ -1,0 +1,193 @@
+"""``envsplit why``, ``envsplit tree`` and ``envsplit audit``: what the locks contain and what it weighs."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..channels import parse_mirror_option
+from ..errors import InputError
+from . import cli
+
+if TYPE_CHECKING:
+    from ..models import Project
+    from ..targets import Target
+
+_VARIANT_HELP = "A variant of the project, or the path of any conda-lock.yml."
+
+
+def _targets(obj: dict, values: tuple[str, ...]) -> tuple[list[Target], Project | None]:
+    from ..targets import resolve
+
+    return resolve(values, obj["project"])
+
+
+def _single(obj: dict, variant: str | None) -> list[Target]:
+    targets, _ = _targets(obj, (variant,) if variant else ())
+    return targets
+
+
+@cli.command("why")
+@click.argument("package")
+@click.option("--variant", metavar="NAME|LOCKFILE", help=_VARIANT_HELP + " Default: every variant.")
+@click.option(
+    "--platform", "platforms", multiple=True, metavar="PLATFORM", help="Only this platform. Repeatable."
+)
+@click.option(
+    "--all", "all_chains", is_flag=True, help="Every chain, not only the shortest per requested package."
+)
+@click.pass_obj
+def why_command(
+    obj: dict, package: str, variant: str | None, platforms: tuple[str, ...], all_chains: bool
+) -> None:
+    """Why PACKAGE is in the locks: the chains from requested packages down to it."""
+    from ..explain import why
+
+    click.echo("\n".join(why(_single(obj, variant), package, platforms, all_chains)))
+
+
+@cli.command("tree")
+@click.option("--variant", metavar="NAME|LOCKFILE", help=_VARIANT_HELP + " Default: every variant.")
+@click.option(
+    "--platform", "platforms", multiple=True, metavar="PLATFORM", help="Only this platform. Repeatable."
+)
+@click.option(
+    "--invert",
+    metavar="PACKAGE",
+    help="Start from PACKAGE and show what depends on it, up to requested ones.",
+)
+@click.option("--depth", type=click.IntRange(min=0), help="Show at most this many levels below the top.")
+@click.pass_obj
+def tree_command(
+    obj: dict, variant: str | None, platforms: tuple[str, ...], invert: str | None, depth: int | None
+) -> None:
+    """The dependency tree of the locks; a package already shown above is marked (*)."""
+    from ..explain import tree
+
+    click.echo("\n".join(tree(_single(obj, variant), platforms, invert, depth)))
+
+
+def _regenerate(obj: dict, args: list[str]) -> str:
+    project = obj["project"]
+    prefix = ["envsplit"] + (["-C", str(project)] if str(project) != "." else [])
+    return shlex.join([*prefix, "audit", *args])
+
+
+@cli.command("audit")
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    metavar="NAME|LOCKFILE",
+    help=_VARIANT_HELP + " Repeatable; default: every variant.",
+)
+@click.option(
+    "--platform", "platforms", multiple=True, metavar="PLATFORM", help="Only this platform. Repeatable."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "markdown", "json", "html"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
+)
+@click.option(
+    "--installed-size",
+    is_flag=True,
+    help="Also read installed sizes (info/paths.json, by HTTP range requests).",
+)
+@click.option(
+    "--threshold",
+    default="50MB",
+    show_default=True,
+    help="Flag requested packages freeing at least this much as heavy (e.g. 200MB, 1GiB, 5%).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=25,
+    show_default=True,
+    help="Rows per environment in table and markdown (0: all).",
+)
+@click.option(
+    "--mirror",
+    "mirrors",
+    multiple=True,
+    metavar="CHANNEL=URL",
+    help="Read CHANNEL from URL (as for lock). Repeatable.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ENVSPLIT_CACHE_DIR",
+    help="Repodata and installed-size cache (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
+)
+@click.pass_obj
+def audit_command(
+    obj: dict,
+    variants: tuple[str, ...],
+    platforms: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    installed_size: bool,
+    threshold: str,
+    top: int,
+    mirrors: tuple[str, ...],
+    cache_dir: Path | None,
+) -> None:
+    """Sizes of the locked environments, what each requested package alone would free, heavy and
+    geospatial packages, and how variants differ.
+
+    \b
+    Download sizes come from the channels' repodata (through --mirror like
+    lock); --installed-size also reads each archive's info/paths.json with
+    HTTP range requests, a small part of each file, and caches the result.
+    """
+    from ..audit import AuditOptions, audit, parse_threshold
+    from ..audit_render import render
+    from ..fsutil import write_files
+
+    limit = parse_threshold(threshold)
+    targets, project = _targets(obj, variants)
+    args: list[str] = []
+    for v in variants:
+        args += ["--variant", v]
+    for p in platforms:
+        args += ["--platform", p]
+    if fmt != "table":
+        args += ["--format", fmt]
+    if installed_size:
+        args.append("--installed-size")
+    if threshold != "50MB":
+        args += ["--threshold", threshold]
+    if top != 25:
+        args += ["--top", str(top)]
+    if output is not None:
+        args += ["-o", str(output)]
+    options = AuditOptions(
+        platforms=platforms,
+        installed_size=installed_size,
+        threshold=limit,
+        mirrors={
+            **(project.mirrors if project is not None else {}),
+            **dict(parse_mirror_option(m) for m in mirrors),
+        },
+        cache_dir=cache_dir,
+        base_dir=project.root if project is not None else Path("."),
+        regenerate=_regenerate(obj, args),
+    )
+    text = render(audit(targets, options), fmt, top)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if output.is_dir():
+        raise InputError(f"-o {output}: is a folder; give a file name")
+    write_files({output: text})
+    if obj["verbosity"] >= 0:
+        click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,66 @@
+"""Download sizes of locked packages, read from their channels' repodata.
+
+Lockfiles do not carry sizes (conda-lock's format has no field for them), so every audit looks them up
+through the same rattler Gateway, mirrors and cache as ``envsplit lock``, matching exact files by
+channel, subdir and file name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import EnvsplitError
+from .models import LockedPackage
+
+
+class RepodataError(EnvsplitError):
+    """A channel's repodata could not be read: without sizes an audit would only print zeros."""
+
+    exit_code = 1
+
+
+@dataclass
+class SizeLookup:
+    sizes: dict[str, int] = field(default_factory=dict)  # package URL -> bytes
+
+
+def repodata_sizes(
+    packages: Iterable[LockedPackage], mirrors: Mapping[str, str], cache_dir: Path, base_dir: Path
+) -> SizeLookup:
+    """URL -> size for every package found in its channel's repodata; one query per channel."""
+    from .solve.gateway import canonical_of, make_gateway, rattler_channels
+
+    by_channel: dict[str, dict[tuple[str, str], LockedPackage]] = {}
+    for p in packages:
+        by_channel.setdefault(p.channel.rstrip("/"), {})[(p.subdir, p.file_name)] = p
+    out = SizeLookup()
+    if not by_channel:
+        return out
+    gateway = make_gateway(mirrors, cache_dir)
+    loop = asyncio.new_event_loop()
+    try:
+        for channel in sorted(by_channel):
+            wanted = by_channel[channel]
+            sources, channels = rattler_channels((channel,), mirrors, base_dir)
+            subdirs = sorted({subdir for subdir, _ in wanted})
+            names = sorted({p.name for p in wanted.values()})
+            try:
+                result = loop.run_until_complete(gateway.query(channels, subdirs, names, recursive=False))
+            except Exception as exc:  # rattler's fetch errors carry the reason in their text
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise RepodataError(
+                    f"could not read the repodata of {channel} ({first}); the audit needs it for the download "
+                    "sizes. Pass --mirror CHANNEL=URL if the channel is only reachable through a mirror."
+                ) from None
+            for records in result:
+                for record in records:
+                    key = (str(record.subdir), record.file_name)
+                    matches = key in wanted and canonical_of(str(record.channel), sources) == channel
+                    if matches and record.size is not None:
+                        out.sizes[wanted[key].url] = int(record.size)
+    finally:
+        loop.close()
+    return out

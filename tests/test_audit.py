@@ -1,0 +1,297 @@
+"""``envsplit audit``, ``why`` and ``tree`` through the CLI, on the rocker locks and a published lockfile."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import DATA, REPO
+from test_graph import channel_sizes, edges, reach
+
+from envsplit.cli import cli
+from envsplit.compose import compose
+from envsplit.lockfile import explicit
+from envsplit.sources import read_project
+
+SCHEMA = REPO / "docs" / "audit-schema.json"
+PANGEO = DATA / "sources" / "pangeo-notebook.conda-lock.yml"
+
+
+@pytest.fixture()
+def rocker(rocker_project: Path) -> Path:
+    """The rocker example with the repo's committed locks."""
+    shutil.copytree(REPO / "locks", rocker_project / "locks")
+    return rocker_project
+
+
+def run(project: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["-C", str(project), *args], catch_exceptions=False)
+
+
+def audit_json(project: Path, mirror_args: list[str], *args: str) -> dict:
+    result = run(project, "audit", "--format", "json", *args, *mirror_args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def envs(doc: dict) -> Iterator[tuple[dict, dict[str, dict]]]:
+    for env in doc["environments"]:
+        yield env, {p["name"]: p for p in env["packages"]}
+
+
+def test_rocker_audit_json(rocker: Path, mirror_args: list[str], cache_dir: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    doc = audit_json(rocker, mirror_args)
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+    assert doc["schema"] == "envsplit-audit" and doc["schema_version"] == 1
+    assert "127.0.0.1" not in json.dumps(doc), "the mirror's address must not leak into the output"
+    assert [(e["target"], e["platform"]) for e in doc["environments"]] == [
+        (v, p) for v in ("cpu", "cuda", "cpu-spatial", "cuda-spatial") for p in ("linux-64", "linux-aarch64")
+    ]
+    project = read_project(rocker)
+    sizes = channel_sizes()
+    for env, rows in envs(doc):
+        # Every size is the channel's repodata size of exactly that file.
+        assert all(r["size"] == sizes[r["url"]] for r in rows.values())
+        assert env["totals"]["size"] == sum(sizes[r["url"]] for r in rows.values())
+        assert env["totals"]["size_missing"] == [] and env["unreached"] == []
+        requested = {d.name for d in compose(project, env["target"]).dependencies}
+        assert {n for n, r in rows.items() if r["requested"]} == requested
+        assert env["requested_from"] == "specs"
+        limit = env["totals"]["heavy_threshold_bytes"]
+        assert limit == 50_000_000
+        for r in rows.values():
+            heavy = r["requested"] and r["exclusive_bytes"] >= limit
+            assert ("heavy" in r["flags"]) == heavy, r["name"]
+            if r["requested"]:
+                assert r["exclusive_bytes"] + r["shared_bytes"] >= r["size"]
+            else:
+                assert r["exclusive_bytes"] is None and r["shared_bytes"] is None
+            assert r["installed_size"] is None
+        if env["base"] is None:
+            assert env["layer"] is None
+        else:
+            layer_file = rocker / "locks" / env["target"] / f"layer-{env['platform']}.lock"
+            urls = {line.partition("#")[0] for line in explicit.package_lines(layer_file)}
+            assert {r["url"] for r in rows.values() if r["in_layer"]} == urls
+            assert env["layer"]["packages"] == len(urls)
+            assert env["layer"]["size"] == sum(sizes[u] for u in urls)
+    by_key = {(e["target"], e["platform"]): rows for e, rows in envs(doc)}
+    cuda = by_key[("cuda", "linux-64")]
+    assert "heavy" in cuda["pytorch"]["flags"] and cuda["pytorch"]["exclusive_bytes"] > 1_000_000_000
+    assert cuda["python"]["exclusive_bytes"] == 0  # everything needs python
+    spatial = by_key[("cpu-spatial", "linux-64")]
+    for name in ("gdal", "libgdal-core", "proj", "geos", "rasterio", "pyogrio", "fiona", "cartopy"):
+        assert "geospatial" in spatial[name]["flags"], name
+    assert "pulls-geospatial" in spatial["leafmap"]["flags"]
+    assert not {"geospatial", "pulls-geospatial"} & set(spatial["polars"]["flags"])
+    cpu_env = next(e for e in doc["environments"] if e["target"] == "cpu")
+    assert cpu_env["totals"]["geospatial_packages"] == 0
+    # Differences: cpu vs cuda and the two spatial extensions, per platform, by URL.
+    pairs = {(d["a"], d["b"], d["platform"]): d for d in doc["differences"]}
+    assert set(pairs) == {
+        (a, b, p)
+        for a, b in (("cpu", "cuda"), ("cpu-spatial", "cuda-spatial"))
+        for p in ("linux-64", "linux-aarch64")
+    }
+    d = pairs[("cpu", "cuda", "linux-64")]
+    cpu_urls = {r["url"] for r in by_key[("cpu", "linux-64")].values()}
+    cuda_urls = {r["url"] for r in cuda.values()}
+    assert d["only_in_b"] == {
+        "packages": len(cuda_urls - cpu_urls),
+        "size": sum(sizes[u] for u in cuda_urls - cpu_urls),
+    }
+    assert d["size_delta"] == d["size_b"] - d["size_a"] > 3_000_000_000
+
+
+def test_geospatial_removal_matches_brute_force(
+    rocker: Path, mirror_args: list[str], cache_dir: Path
+) -> None:
+    doc = audit_json(rocker, mirror_args, "--variant", "cuda-spatial", "--platform", "linux-aarch64")
+    ((env, rows),) = envs(doc)
+    from envsplit.lockfile import conda_lock_yml
+
+    packages = conda_lock_yml.read(rocker / "locks/cuda-spatial/conda-lock.yml")["linux-aarch64"]
+    deps = edges(packages)
+    requested = [n for n, r in rows.items() if r["requested"]]
+    geo = {n for n in requested if {"geospatial", "pulls-geospatial"} & set(rows[n]["flags"])}
+    kept = reach(deps, [n for n in requested if n not in geo])
+    freed = sum(r["size"] for n, r in rows.items() if n not in kept)
+    assert env["totals"]["geospatial_removal_bytes"] == freed > 0
+
+
+def test_threshold_percent_and_installed_basis_flagging(
+    rocker: Path, mirror_args: list[str], cache_dir: Path
+) -> None:
+    doc = audit_json(rocker, mirror_args, "--variant", "cpu", "--platform", "linux-64", "--threshold", "10%")
+    ((env, rows),) = envs(doc)
+    limit = env["totals"]["heavy_threshold_bytes"]
+    assert limit == env["totals"]["size"] // 10
+    heavy = sorted(n for n, r in rows.items() if "heavy" in r["flags"])
+    assert heavy == sorted(n for n, r in rows.items() if r["requested"] and r["exclusive_bytes"] >= limit)
+    assert heavy, "10% of the cpu image is freed by at least one requested package"
+    assert doc["heavy_threshold"] == "10%"
+    assert "--threshold 10%" in doc["generator"]["regenerate"]
+
+
+def test_markdown_and_table_are_deterministic(
+    rocker: Path, mirror_args: list[str], cache_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "audit.md"
+    args = [
+        "audit",
+        "--variant",
+        "cpu",
+        "--variant",
+        "cuda",
+        "--platform",
+        "linux-64",
+        "--format",
+        "markdown",
+    ]
+    first = run(rocker, *args, "-o", str(out), *mirror_args)
+    assert first.exit_code == 0, first.output
+    text = out.read_text()
+    assert run(rocker, *args, "-o", str(out), *mirror_args).exit_code == 0
+    assert out.read_text() == text
+    assert text.startswith("<!-- Generated by envsplit ")
+    assert (
+        f"Regenerate with: envsplit -C {rocker} audit --variant cpu --variant cuda --platform linux-64"
+        in text
+    )
+    assert "| cpu | cuda | linux-64 |" in text
+    assert "| pytorch | 2.10.0 |" in text
+    table = run(rocker, "audit", "--variant", "cuda", "--platform", "linux-64", "--top", "3", *mirror_args)
+    assert table.exit_code == 0
+    assert (
+        table.stdout
+        == run(
+            rocker, "audit", "--variant", "cuda", "--platform", "linux-64", "--top", "3", *mirror_args
+        ).stdout
+    )
+    lines = table.stdout.splitlines()
+    assert any("pytorch" in ln and "heavy" in ln for ln in lines)
+    assert "lighter requested package(s) not shown" in table.stdout
+    assert "\x1b[" not in table.stdout
+
+
+def test_audit_of_a_published_lockfile(mirror_args: list[str], cache_dir: Path, tmp_path: Path) -> None:
+    lock = tmp_path / "pangeo.conda-lock.yml"
+    shutil.copy(PANGEO, lock)
+    doc = audit_json(tmp_path / "no-project", mirror_args, "--variant", str(lock))
+    assert [e["platform"] for e in doc["environments"]] == [
+        "linux-64",
+        "linux-aarch64",
+        "osx-64",
+        "osx-arm64",
+    ]
+    sizes = channel_sizes()
+    for env, rows in envs(doc):
+        assert env["kind"] == "lockfile" and env["requested_from"] == "top-level"
+        missing = sorted(n for n, r in rows.items() if r["url"] not in sizes)
+        # The offline channel has linux and noarch records only: exactly the osx-only files lack a size.
+        assert env["totals"]["size_missing"] == missing
+        assert all(r["size"] is None for n, r in rows.items() if n in missing)
+        if env["platform"].startswith("linux"):
+            assert missing == []
+        else:
+            assert missing and all(rows[n]["subdir"] == env["platform"] for n in missing)
+        assert any(r["requested"] and r["exclusive_bytes"] for r in rows.values())
+    md = run(
+        tmp_path,
+        "audit",
+        "--variant",
+        str(lock),
+        "--platform",
+        "osx-64",
+        "--format",
+        "markdown",
+        *mirror_args,
+    )
+    assert md.exit_code == 0
+    assert "no download size (not in the channel's repodata) for " in md.stdout
+    assert "upper bounds" in md.stdout
+
+
+def test_why_and_tree_commands(rocker: Path) -> None:
+    result = run(rocker, "why", "proj", "--variant", "cpu-spatial", "--platform", "linux-64")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("cpu-spatial (linux-64): proj 9.7.1")
+    assert "rasterio 1.5.0 py312hcedc861_0 [requested]" in lines
+    every = run(rocker, "why", "proj", "--variant", "cpu-spatial", "--platform", "linux-64", "--all")
+    assert len(every.stdout.splitlines()) > len(lines)
+    across = run(rocker, "why", "gdal")
+    assert [ln.split(":")[0] for ln in across.stdout.splitlines() if ": gdal 3.12.1 " in ln] == [
+        "cpu-spatial (linux-64)",
+        "cpu-spatial (linux-aarch64)",
+        "cuda-spatial (linux-64)",
+        "cuda-spatial (linux-aarch64)",
+    ]
+    tree = run(rocker, "tree", "--variant", "cpu", "--platform", "linux-aarch64", "--depth", "1")
+    assert tree.exit_code == 0
+    assert tree.stdout.splitlines()[0] == "# cpu (linux-aarch64)"
+    inverted = run(rocker, "tree", "--variant", "cpu", "--platform", "linux-64", "--invert", "libblas")
+    assert inverted.stdout.splitlines()[1].startswith("libblas ")
+
+
+def test_why_on_a_lockfile_path(tmp_path: Path) -> None:
+    lock = tmp_path / "rocket.conda-lock.yml"
+    shutil.copy(DATA / "sources" / "py-rocket-base.conda-lock.yml", lock)
+    result = run(tmp_path, "why", "openssl", "--variant", str(lock))
+    assert result.exit_code == 0, result.output
+    assert "[top level]" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["why", "no-such-pkg", "--variant", "cpu"], "'no-such-pkg' is not in the locks of cpu"),
+        (["why", "numpyy", "--variant", "cpu"], "did you mean numpy"),
+        (["tree", "--variant", "cpu", "--invert", "gdal"], "'gdal' is not in the locks of cpu"),
+        (
+            ["tree", "--variant", "gpu"],
+            "envsplit.yml; declared: cpu, cuda, cpu-spatial, cuda-spatial; or give the path",
+        ),
+        (["audit", "--variant", "gpu"], "--variant gpu: no such variant"),
+        (["audit", "--variant", "cpu", "--platform", "osx-64"], "--platform osx-64: "),
+        (["audit", "--variant", "missing.conda-lock.yml"], "missing.conda-lock.yml: lockfile not found"),
+        (["audit", "--variant", "cpu", "--threshold", "lots"], "--threshold 'lots': expected a size"),
+        (
+            ["why", "python", "--variant", "cpu-spatial"],
+            "cpu-spatial' has no lock yet; run 'envsplit lock --variant cpu-spatial'",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_one_message(rocker: Path, args: list[str], message: str) -> None:
+    shutil.rmtree(rocker / "locks" / "cpu-spatial")
+    result = run(rocker, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stderr.count("error:") == 1
+
+
+def test_corrupt_lockfile_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.conda-lock.yml"
+    bad.write_text("version: 1\nmetadata: [this is not\n")
+    result = run(tmp_path, "audit", "--variant", str(bad))
+    assert result.exit_code == 2
+    assert f"{bad}: not a readable conda-lock.yml" in result.stderr
+    empty = tmp_path / "empty.yml"
+    empty.write_text("")
+    result = run(tmp_path, "why", "python", "--variant", str(empty))
+    assert result.exit_code == 2 and "not a readable conda-lock.yml" in result.stderr
+
+
+def test_unreachable_channel_is_an_error_not_a_table_of_zeros(rocker: Path, cache_dir: Path) -> None:
+    result = run(
+        rocker, "audit", "--variant", "cpu", "--mirror", "conda-forge=http://127.0.0.1:9/conda-forge"
+    )
+    assert result.exit_code == 1
+    assert "could not read the repodata of https://conda.anaconda.org/conda-forge" in result.stderr
+    assert "--mirror" in result.stderr
