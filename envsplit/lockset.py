@@ -5,7 +5,6 @@ Also the download-size lookup, since a conda-lock.yml records no sizes but the c
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import subprocess
 import tarfile
@@ -293,37 +292,10 @@ class RepodataSizes:
 
     def __call__(self, packages: Sequence[LockedPackage]) -> dict[str, int]:
         from .channels import canonical_url
-        from .solve.gateway import canonical_of, make_gateway, rattler_channels
+        from .sizes import repodata_sizes
 
         mirrored = {canonical_url(k) for k in self.mirrors}
-        by_channel: dict[str, dict[tuple[str, str], LockedPackage]] = {}
-        for p in packages:
-            channel = canonical_url(p.channel)
-            if not self.only_mirrored or channel in mirrored:
-                by_channel.setdefault(channel, {})[(p.subdir, p.file_name)] = p
-        if not by_channel:
-            return {}
-        gateway = make_gateway(self.mirrors, self.cache_dir)
-        sizes: dict[str, int] = {}
-        loop = asyncio.new_event_loop()
-        try:
-            for channel, wanted in sorted(by_channel.items()):
-                sources, channels = rattler_channels((channel,), self.mirrors, self.base_dir)
-                subdirs = sorted({subdir for subdir, _ in wanted} | {"noarch"})
-                names = sorted({p.name for p in wanted.values()})
-                try:
-                    query = gateway.query(channels, subdirs, names, recursive=False)
-                    result = loop.run_until_complete(query)
-                except Exception as exc:  # rattler's fetch errors carry the reason in their text
-                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                    self.warnings.append(f"no download sizes from {channel}: {first}")
-                    continue
-                for records in result:
-                    for record in records:
-                        key = (str(record.subdir), record.file_name)
-                        ours = canonical_of(str(record.channel), sources) == channel
-                        if key in wanted and record.size is not None and ours:
-                            sizes[wanted[key].url] = int(record.size)
-        finally:
-            loop.close()
-        return sizes
+        wanted = [p for p in packages if not self.only_mirrored or canonical_url(p.channel) in mirrored]
+        found = repodata_sizes(wanted, self.mirrors, self.cache_dir, self.base_dir, strict=False)
+        self.warnings.extend(found.warnings)
+        return found.sizes

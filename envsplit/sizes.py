@@ -25,17 +25,27 @@ class RepodataError(EnvsplitError):
 @dataclass
 class SizeLookup:
     sizes: dict[str, int] = field(default_factory=dict)  # package URL -> bytes
+    warnings: list[str] = field(default_factory=list)  # channels that could not be read (strict=False)
 
 
 def repodata_sizes(
-    packages: Iterable[LockedPackage], mirrors: Mapping[str, str], cache_dir: Path, base_dir: Path
+    packages: Iterable[LockedPackage],
+    mirrors: Mapping[str, str],
+    cache_dir: Path,
+    base_dir: Path,
+    strict: bool = True,
 ) -> SizeLookup:
-    """URL -> size for every package found in its channel's repodata; one query per channel."""
+    """URL -> size for every package found in its channel's repodata; one query per channel.
+
+    An unreadable channel raises RepodataError when ``strict`` (an audit without sizes is empty);
+    otherwise it is noted in ``warnings`` and its packages stay unsized (a diff is still worth having).
+    """
+    from .channels import canonical_url
     from .solve.gateway import canonical_of, make_gateway, rattler_channels
 
     by_channel: dict[str, dict[tuple[str, str], LockedPackage]] = {}
     for p in packages:
-        by_channel.setdefault(p.channel.rstrip("/"), {})[(p.subdir, p.file_name)] = p
+        by_channel.setdefault(canonical_url(p.channel), {})[(p.subdir, p.file_name)] = p
     out = SizeLookup()
     if not by_channel:
         return out
@@ -51,6 +61,9 @@ def repodata_sizes(
                 result = loop.run_until_complete(gateway.query(channels, subdirs, names, recursive=False))
             except Exception as exc:  # rattler's fetch errors carry the reason in their text
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                if not strict:
+                    out.warnings.append(f"no download sizes from {channel}: {first}")
+                    continue
                 raise RepodataError(
                     f"could not read the repodata of {channel} ({first}); the audit needs it for the download "
                     "sizes. Pass --mirror CHANNEL=URL if the channel is only reachable through a mirror."
