@@ -209,6 +209,10 @@ class _State:
                     )
         for channel in ops.get("remove", []):
             self.channels.remove(channel)
+        if not self.channels and not ops.get("prepend") and not ops.get("append"):
+            raise src.error(
+                "channels.remove", "removes the last channel; prepend or append another one", raw, "remove"
+            )
         self.channels[:0] = ops.get("prepend", [])
         self.channels.extend(ops.get("append", []))
 

@@ -177,9 +177,13 @@ class _Run:
                 if base_lines is None:
                     if platform in platforms:
                         status = "stale" if self.options.check else "failed"
-                        self._finish(
-                            spec.name, platform, status, f"base variant {spec.base!r} has no valid lock"
-                        )
+                        if spec.base not in self.broken:
+                            why = f"its base {spec.base!r} is not locked yet"
+                        elif self.options.check:
+                            why = f"its base {spec.base!r} is stale"
+                        else:
+                            why = f"its base {spec.base!r} could not be locked"
+                        self._finish(spec.name, platform, status, why)
                         self.broken.add(spec.name)
                     continue
             digest = input_hash(spec, platform, base_lines)
@@ -200,7 +204,12 @@ class _Run:
         if self.options.check:
             for platform in platforms:
                 if platform in todo:
-                    self._finish(spec.name, platform, "stale", "inputs changed since the lock was written")
+                    why = (
+                        "inputs changed since the lock was written"
+                        if platform in on_disk
+                        else "not locked yet"
+                    )
+                    self._finish(spec.name, platform, "stale", why)
                     self.broken.add(spec.name)
                 else:
                     self._finish(spec.name, platform, "unchanged")
@@ -416,24 +425,18 @@ def select(project: Project, options: LockOptions) -> list[tuple[VariantSpec, li
                 f"--platform {platform}: not a platform of {project.config.name}; "
                 f"declared: {', '.join(project.platforms)}"
             )
+    order = variant_order(project)  # rejects a cycle of bases before anything walks the chains
     wanted = set(options.variants or project.variants)
     for name in list(wanted):
         wanted.update(base_chain(project, name))
     cache: dict[str, VariantSpec] = {}
     plan = []
-    for name in variant_order(project):
+    for name in order:
         if name not in wanted:
             continue
+        # An extension composes from its base and overlays only narrow platforms, so an extension
+        # can never ask for a platform its base lacks.
         spec = compose(project, name, cache)
-        if spec.base is not None:
-            base = cache[spec.base]
-            for platform in spec.platforms:
-                if platform not in base.platforms:
-                    raise InputError(
-                        f"{project.config.name}: variants.{name}: locks {platform}, but its base "
-                        f"{spec.base!r} has no {platform} lock; restrict {name!r} with an overlay "
-                        f"'platforms: [...]' or add {platform} to {spec.base!r}"
-                    )
         platforms = [p for p in spec.platforms if not options.platforms or p in options.platforms]
         plan.append((spec, platforms))
     return plan

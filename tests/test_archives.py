@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from archives import PackageDef, build_channel, demo_packages, write_archive
 
 PLATFORMS = ("linux-64", "linux-aarch64")
@@ -169,6 +170,7 @@ def test_rattler_installs_a_solved_set_with_the_declared_files(channel: Path, tm
 def test_info_of_an_archive_is_read_over_http_with_range_requests(channel: Path) -> None:
     import requests
     from conda_package_streaming.url import stream_conda_info
+
     from httpserver import serve, url
 
     pylite = next(p for p in demo_packages() if p.name == "pylite" and p.subdir == "linux-64")

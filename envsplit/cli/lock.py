@@ -115,9 +115,10 @@ def lock_command(
         return
     for r in report.failed:
         click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
-    if not no_dockerfiles:
-        failed = {r.variant for r in report.failed}
-        locked = tuple(sorted({r.variant for r in report.results} - failed))
+    failed = {r.variant for r in report.failed}
+    locked = tuple(sorted({r.variant for r in report.results} - failed))
+    # An empty selection means "every variant" to write_dockerfiles; here it means nothing was locked.
+    if not no_dockerfiles and locked:
         written, skipped = write_dockerfiles(project, locked, skip_unlocked=True)
         report.written.extend(written)
         for name in skipped:
