@@ -11,6 +11,7 @@ from ..channels import parse_mirror_option
 from ..errors import EnvsplitError, InputError
 from ..models import Project
 from . import cli
+from .options import cache_dir_option, mirror_option
 
 
 def _project(root: Path) -> Project | None:
@@ -51,19 +52,8 @@ def _project(root: Path) -> Project | None:
     default=None,
     help="Look download sizes up in the channels' repodata (default: only through configured mirrors).",
 )
-@click.option(
-    "--mirror",
-    "mirrors",
-    multiple=True,
-    metavar="CHANNEL=URL",
-    help="Read CHANNEL's repodata from URL (http(s) or a local folder) for sizes. Repeatable.",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="ENVSPLIT_CACHE_DIR",
-    help="Repodata cache (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
-)
+@mirror_option(" for download sizes")
+@cache_dir_option()
 @click.option(
     "--allow-variant-mismatch",
     is_flag=True,

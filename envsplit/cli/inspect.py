@@ -11,6 +11,7 @@ import click
 from ..channels import parse_mirror_option
 from ..errors import InputError
 from . import cli
+from .options import cache_dir_option, mirror_option
 
 if TYPE_CHECKING:
     from ..models import Project
@@ -115,19 +116,8 @@ def _regenerate(obj: dict, args: list[str]) -> str:
     show_default=True,
     help="Rows per environment in table and markdown (0: all).",
 )
-@click.option(
-    "--mirror",
-    "mirrors",
-    multiple=True,
-    metavar="CHANNEL=URL",
-    help="Read CHANNEL from URL (as for lock). Repeatable.",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="ENVSPLIT_CACHE_DIR",
-    help="Repodata and installed-size cache (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
-)
+@mirror_option(" for download sizes")
+@cache_dir_option("Repodata and installed-size cache")
 @click.pass_obj
 def audit_command(
     obj: dict,

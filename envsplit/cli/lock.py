@@ -13,6 +13,7 @@ from ..pipeline import LockOptions, lock
 from ..render import stale_dockerfiles, write_dockerfiles
 from ..sources import read_project
 from . import cli
+from .options import cache_dir_option, mirror_option
 from .progress import CliReporter
 
 
@@ -29,19 +30,8 @@ from .progress import CliReporter
 )
 @click.option("--force", is_flag=True, help="Solve again even where the inputs did not change.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the stale locks if any.")
-@click.option(
-    "--mirror",
-    "mirrors",
-    multiple=True,
-    metavar="CHANNEL=URL",
-    help="Read CHANNEL from URL (http(s) or a local folder); locks keep the canonical URLs. Repeatable.",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="ENVSPLIT_CACHE_DIR",
-    help="Repodata cache (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
-)
+@mirror_option("; locks keep the canonical URLs")
+@cache_dir_option()
 @click.option(
     "--update",
     "update",

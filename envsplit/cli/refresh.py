@@ -12,6 +12,7 @@ from ..pipeline import LockOptions
 from ..refresh import refresh
 from ..sources import read_project
 from . import cli
+from .options import cache_dir_option, mirror_option
 from .progress import CliReporter
 
 
@@ -23,13 +24,8 @@ from .progress import CliReporter
 )
 @click.option("--exit-code", is_flag=True, help="Exit 3 when anything changed (for scripts); default is 0.")
 @click.option("--no-sizes", is_flag=True, help="Do not look download sizes up in the channels' repodata.")
-@click.option("--mirror", "mirrors", multiple=True, metavar="CHANNEL=URL", help="As for 'envsplit lock'.")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="ENVSPLIT_CACHE_DIR",
-    help="Repodata cache (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
-)
+@mirror_option("; locks keep the canonical URLs")
+@cache_dir_option()
 @click.pass_obj
 def refresh_command(
     obj: dict,
