@@ -105,3 +105,16 @@ def test_refresh_relocks_rerenders_and_writes_the_pr_body(project: Path, tmp_pat
     code, out = _run(project, "diff", "--format", "json", str(project / "locks"), str(project / "locks"))
     assert code == 0, out
     assert json.loads(out)["schema"] == "envsplit-diff"
+
+
+def test_unrelated_spec_change_keeps_the_other_locked_builds(project: Path) -> None:
+    lock = project / "locks/app/conda-linux-64.lock"
+    before = _lines(lock)
+    env = project / "environment.yml"
+    env.write_text(env.read_text().replace("tzlite]", "tzlite, extra]"))
+    code, out = _run(project, "lock")
+    assert code == 0, out
+    after = _lines(lock)
+    assert "extra-2.0.0" in after["extra"]
+    # newer toolkit and tzlite exist now, but nothing asked for them: the locked builds stay
+    assert {k: after[k] for k in before} == before
