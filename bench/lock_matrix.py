@@ -6,7 +6,7 @@ Usage::
 
 Each CHANNELS folder holds ``conda-forge/`` and ``rapidsai/``, each with ``<subdir>/repodata.json``
 (default: tests/data/channels). For every folder and every repeat, in a fresh temp copy of the project
-(envsplit.yml, environment.yml, overlays/) and a fresh ENVSPLIT_CACHE_DIR, it times three subprocesses:
+(envsplit.yml, environment.yml, overlays/) and a fresh ENVSPLIT_CACHE_DIR, it times four subprocesses:
 
 * bare:   this file in ``--bare-worker`` mode: import rattler, solve the 8 (variant, platform) problems, exit;
 * lock:   ``envsplit lock --force`` with both channels mirrored to the folder (no locks yet);
@@ -113,6 +113,7 @@ class Problem:
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float  # user + sys: steadier than wall time on a shared machine
     peak_mib: float
     stdout: str
     stderr: str
@@ -124,7 +125,7 @@ class Measurements:
     lock: list[Run] = field(default_factory=list)
     relock: list[Run] = field(default_factory=list)
     noop: list[Run] = field(default_factory=list)
-    bare_pairs: list[dict[str, Any]] = field(default_factory=list)  # per-pair results of the last bare run
+    bare_pairs: list[list[dict[str, Any]]] = field(default_factory=list)  # per repeat, per pair
     locked_files: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
@@ -170,10 +171,12 @@ def check_channels_dir(channels_dir: Path) -> None:
         if not (channels_dir / name / subdir / "repodata.json").is_file()
     ]
     if missing:
-        sys.exit(
+        print(
             f"error: {channels_dir}: not a channels folder, missing {', '.join(missing)}; "
-            "give a folder holding conda-forge/ and rapidsai/ (e.g. tests/data/channels)"
+            "give a folder holding conda-forge/ and rapidsai/ (e.g. tests/data/channels)",
+            file=sys.stderr,
         )
+        sys.exit(2)
 
 
 def count_records(channels_dir: Path) -> int:
@@ -198,7 +201,7 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
         stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode != 0:
         sys.exit(f"error: {' '.join(cmd)} exited {proc.returncode}\n{stdout}{stderr}")
-    return Run(seconds, usage.ru_maxrss / 1024, stdout, stderr)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout, stderr)
 
 
 def envsplit_command() -> list[str]:
@@ -225,12 +228,16 @@ def expect_summary(run: Run, solved: int, unchanged: int, what: str) -> None:
 def explicit_files(lock: Path) -> list[str]:
     lines = lock.read_text().splitlines()
     body = lines[lines.index("@EXPLICIT") + 1 :]
-    return sorted("/".join(ln.split("#")[0].rsplit("/", 2)[1:]) for ln in body if ln and not ln.startswith("#"))
+    return sorted(
+        "/".join(ln.split("#")[0].rsplit("/", 2)[1:]) for ln in body if ln and not ln.startswith("#")
+    )
 
 
 def measure(channels_dir: Path, problems: list[Problem], repeat: int, warmup: int) -> Measurements:
     m = Measurements()
-    mirrors = [arg for name, folder in mirror_map(channels_dir).items() for arg in ("--mirror", f"{name}={folder}")]
+    mirrors = [
+        arg for name, folder in mirror_map(channels_dir).items() for arg in ("--mirror", f"{name}={folder}")
+    ]
     envsplit = envsplit_command()
     with tempfile.TemporaryDirectory(prefix="envsplit-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -269,7 +276,7 @@ def measure(channels_dir: Path, problems: list[Problem], repeat: int, warmup: in
                 m.lock.append(results[0])
                 m.relock.append(results[1])
                 m.noop.append(results[2])
-                m.bare_pairs = json.loads(bare.stdout)
+                m.bare_pairs.append(json.loads(bare.stdout))
                 m.locked_files = {
                     (p.variant, p.platform): explicit_files(
                         project / "locks" / p.variant / f"conda-{p.platform}.lock"
@@ -282,6 +289,10 @@ def measure(channels_dir: Path, problems: list[Problem], repeat: int, warmup: in
 
 def median(runs: list[Run]) -> float:
     return statistics.median(r.seconds for r in runs)
+
+
+def median_cpu(runs: list[Run]) -> float:
+    return statistics.median(r.cpu_seconds for r in runs)
 
 
 def peak(runs: list[Run]) -> float:
@@ -297,16 +308,23 @@ def report(
 ) -> tuple[list[str], bool]:
     lines = [f"## {label}: {channels_dir} ({records} records)", ""]
     lines.append(f"{'pair':<28} {'bare solve s':>12} {'bare pkgs':>9} {'lock pkgs':>9} {'differ':>6}")
-    for pair in sorted(m.bare_pairs, key=lambda r: (r["variant"], r["platform"])):
-        key = (pair["variant"], pair["platform"])
-        locked = m.locked_files[key]
-        differ = len(set(pair["files"]) ^ set(locked))
+    total = 0.0
+    for p in problems:
+        runs = [
+            r
+            for per_repeat in m.bare_pairs
+            for r in per_repeat
+            if (r["variant"], r["platform"]) == (p.variant, p.platform)
+        ]
+        seconds = statistics.median(r["seconds"] for r in runs)
+        total += seconds
+        files = runs[-1]["files"]
+        locked = m.locked_files[(p.variant, p.platform)]
+        differ = len(set(files) ^ set(locked))
         lines.append(
-            f"{pair['variant'] + '/' + pair['platform']:<28} {pair['seconds']:>12.3f} "
-            f"{len(pair['files']):>9} {len(locked):>9} {differ:>6}"
+            f"{p.variant + '/' + p.platform:<28} {seconds:>12.3f} {len(files):>9} {len(locked):>9} {differ:>6}"
         )
-    total = sum(r["seconds"] for r in m.bare_pairs)
-    lines.append(f"{'sum of bare solves':<28} {total:>12.3f}")
+    lines.append(f"{'sum of the medians':<28} {total:>12.3f}")
     lines.append("")
     bare, lock, relock, noop = median(m.bare), median(m.lock), median(m.relock), median(m.noop)
     lock_peak = max(peak(m.lock), peak(m.relock), peak(m.noop))
@@ -320,8 +338,11 @@ def report(
     head = ("bare s", "lock s", "ratio", "relock s", "ratio", "no-op s", "peak MiB", "bare MiB")
     lines.append(" ".join(f"{h:>9}" for h in head))
     row = (bare, lock, ratio, relock, reratio, noop)
+    lines.append(" ".join(f"{v:>9.2f}" for v in row) + f" {lock_peak:>9.0f} {peak(m.bare):>9.0f}")
+    cpu = [median_cpu(runs) for runs in (m.bare, m.lock, m.relock, m.noop)]
     lines.append(
-        " ".join(f"{v:>9.2f}" for v in row) + f" {lock_peak:>9.0f} {peak(m.bare):>9.0f}"
+        f"cpu s (user+sys, median; not judged): bare {cpu[0]:.2f}, lock {cpu[1]:.2f} ({cpu[1] / cpu[0]:.2f}x), "
+        f"relock {cpu[2]:.2f} ({cpu[2] / cpu[0]:.2f}x), no-op {cpu[3]:.2f}"
     )
     lines.append("")
     lines += [f"{verdict(ok)}  {name}" for name, ok in checks.items()]
@@ -343,8 +364,6 @@ def describe_problems(problems: list[Problem]) -> list[str]:
 
 def machine() -> str:
     import platform
-
-    import rattler  # noqa: F401  (its version is what we report)
     from importlib.metadata import version
 
     from envsplit import __version__
@@ -357,7 +376,9 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("channels", nargs="*", type=Path, help="channels folder(s) (default: tests/data/channels)")
+    parser.add_argument(
+        "channels", nargs="*", type=Path, help="channels folder(s) (default: tests/data/channels)"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timed repeats per folder (median; default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first, to warm the page cache")
     parser.add_argument("--bare-worker", nargs=2, metavar=("PROBLEMS", "CACHE"), help=argparse.SUPPRESS)

@@ -227,12 +227,29 @@ class _Run:
                 self.broken.add(spec.name)
         if spec.name in self.broken:
             return  # nothing of a failed variant is written
-        self._write(spec, solved, hashes, on_disk, out_dir, extra)
+        if extra or not all(self._same(spec, p, hashes[p], on_disk, pkgs) for p, pkgs in solved.items()):
+            self._write(spec, solved, hashes, on_disk, out_dir, extra)
+        else:  # a re-solve that found what is locked: keep the files (and skip conda-lock entirely)
+            self.packages[spec.name] = solved
         for platform in platforms:
             if platform in solved:
                 self._finish(spec.name, platform, "locked", f"{len(solved[platform])} packages")
             else:
                 self._finish(spec.name, platform, "unchanged")
+
+    def _same(
+        self,
+        spec: VariantSpec,
+        platform: str,
+        digest: str,
+        on_disk: dict[str, str],
+        solved: list[LockedPackage],
+    ) -> bool:
+        """Whether the lock on disk is fresh and holds exactly the ``solved`` packages."""
+        if not self._fresh(spec, platform, digest, on_disk):
+            return False
+        path = lockfile.variant_dir(self.project.output, spec.name) / lockfile.explicit_name(platform)
+        return set(explicit.package_lines(path)) == {p.explicit_line() for p in solved}
 
     def _fresh(self, spec: VariantSpec, platform: str, digest: str, on_disk: dict[str, str]) -> bool:
         out_dir = lockfile.variant_dir(self.project.output, spec.name)

@@ -5,7 +5,6 @@ Imported only when a lock is written or read in full: conda-lock takes most of a
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -59,13 +58,18 @@ def build(
 
 
 def render(lockfile: Any, header_lines: Sequence[str]) -> str:
-    """The YAML text conda-lock writes, with our header in place of its help text."""
-    from conda_lock.lockfile import write_conda_lock_file
+    """The YAML text conda-lock's ``write_conda_lock_file`` writes, with our header in place of its help text.
 
-    with tempfile.TemporaryDirectory(prefix="envsplit-") as tmp:
-        path = Path(tmp) / "conda-lock.yml"
-        write_conda_lock_file(lockfile, path, metadata_choices=None, include_help_text=False)
-        body = path.read_text(encoding="utf-8")
+    Same steps as that writer (sort, drop virtual packages, dump the v1 dict unsorted) but with libyaml's
+    dumper: the pure-Python one took most of a lock's time. tests/test_lockfile_render.py holds the two
+    outputs byte-equal.
+    """
+    import yaml
+
+    lockfile.alphasort_inplace()
+    lockfile.filter_virtual_packages_inplace()
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    body = yaml.dump(lockfile.to_v1().dict_for_output(), Dumper=dumper, sort_keys=False)
     return "\n".join(header_lines) + "\n" + body
 
 
@@ -74,7 +78,8 @@ def explicit_lines(lockfile: Any, platform: str) -> list[str]:
     from conda_lock.conda_lock import render_lockfile_for_platform
 
     lines = render_lockfile_for_platform(
-        lockfile=lockfile.model_copy(deep=True),
+        # The renderer only reorders and filters ``package``; a shallow copy keeps ours intact.
+        lockfile=lockfile.model_copy(update={"package": list(lockfile.package)}),
         include_dev_dependencies=False,
         extras=None,
         kind="explicit",

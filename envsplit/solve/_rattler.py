@@ -50,8 +50,9 @@ class RattlerSolver:
             vps.append(GenericVirtualPackage(PackageName(name), Version(version), BuildString(build or "0")))
         subdirs = [platform, "noarch"]
         try:
-            pinned_records = self._records_for(gateway, channels, subdirs, pinned, strict=True)
-            preferred_records = self._records_for(gateway, channels, subdirs, preferred, strict=False)
+            records_by_file = self._records_for(gateway, channels, subdirs, [*pinned, *preferred])
+            pinned_records = _pick(records_by_file, pinned, strict=True)
+            preferred_records = _pick(records_by_file, preferred, strict=False)
             records = self._loop.run_until_complete(
                 _solve(channels, variant.specs, gateway, subdirs, vps, pinned_records, preferred_records)
             )
@@ -76,36 +77,36 @@ class RattlerSolver:
         return sorted(out, key=lambda p: p.name)
 
     def _records_for(
-        self,
-        gateway: Any,
-        channels: list[Any],
-        subdirs: list[str],
-        wanted: Sequence[LockedPackage],
-        strict: bool,
-    ) -> list[Any]:
-        """Repodata records for exact locked files, looked up by name; missing ones fail only when ``strict``."""
+        self, gateway: Any, channels: list[Any], subdirs: list[str], wanted: Sequence[LockedPackage]
+    ) -> dict[tuple[str, str], Any]:
+        """(subdir, file name) -> repodata record for the locked files, in one query by name."""
         if not wanted:
-            return []
-        by_file = {(p.subdir, p.file_name): p for p in wanted}
+            return {}
+        keys = {(p.subdir, p.file_name) for p in wanted}
         found: dict[tuple[str, str], Any] = {}
         result = self._loop.run_until_complete(
             gateway.query(channels, subdirs, sorted({p.name for p in wanted}), recursive=False)
         )
-        for per_channel in result:
+        for per_channel in result:  # channels in priority order: the first hit wins
             for record in per_channel:
                 key = (record.subdir, record.file_name)
-                if key in by_file and key not in found:
+                if key in keys and key not in found:
                     found[key] = record
-        missing = sorted(f"{subdir}/{name}" for subdir, name in by_file.keys() - found.keys())
-        if missing and strict:
-            raise SolveError(
-                "",
-                "",
-                "these pinned base packages are no longer in the channels: "
-                + ", ".join(missing)
-                + "\nRelock the base variant first (envsplit lock --variant BASE --force).",
-            )
-        return list(found.values())
+        return found
+
+
+def _pick(found: dict[tuple[str, str], Any], wanted: Sequence[LockedPackage], strict: bool) -> list[Any]:
+    """The records of ``wanted``; a missing one is an error only when ``strict`` (pins must exist)."""
+    missing = sorted(f"{p.subdir}/{p.file_name}" for p in wanted if (p.subdir, p.file_name) not in found)
+    if missing and strict:
+        raise SolveError(
+            "",
+            "",
+            "these pinned base packages are no longer in the channels: "
+            + ", ".join(missing)
+            + "\nRelock the base variant first (envsplit lock --variant BASE --force).",
+        )
+    return [found[(p.subdir, p.file_name)] for p in wanted if (p.subdir, p.file_name) in found]
 
 
 async def _solve(
