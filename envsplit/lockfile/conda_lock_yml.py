@@ -5,6 +5,7 @@ Imported only when a lock is written or read in full: conda-lock takes most of a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ def build(
     return Lockfile(package=deps, metadata=meta)
 
 
+_ENTRY_YAML: dict[str, str] = {}
+
+
 def render(lockfile: Any, header_lines: Sequence[str]) -> str:
     """The YAML text conda-lock's ``write_conda_lock_file`` writes, with our header in place of its help text.
 
@@ -69,7 +73,23 @@ def render(lockfile: Any, header_lines: Sequence[str]) -> str:
     lockfile.alphasort_inplace()
     lockfile.filter_virtual_packages_inplace()
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    body = yaml.dump(lockfile.to_v1().dict_for_output(), Dumper=dumper, sort_keys=False)
+    output = lockfile.to_v1().dict_for_output()
+    packages = output.pop("package")
+    if not packages:
+        return (
+            "\n".join(header_lines)
+            + "\n"
+            + yaml.dump({**output, "package": []}, Dumper=dumper, sort_keys=False)
+        )
+    # Variants share most packages; each entry is represented once per process. A block sequence under
+    # a top-level key is not indented, so the entries dumped one by one concatenate to the same text.
+    items = []
+    for entry in packages:
+        key = json.dumps(entry)
+        if key not in _ENTRY_YAML:
+            _ENTRY_YAML[key] = yaml.dump([entry], Dumper=dumper, sort_keys=False)
+        items.append(_ENTRY_YAML[key])
+    body = yaml.dump(output, Dumper=dumper, sort_keys=False) + "package:\n" + "".join(items)
     return "\n".join(header_lines) + "\n" + body
 
 
