@@ -15,6 +15,14 @@ class Dependency:
 
     name: str
     spec: str
+    # rattler's normalized form, which its strict solver parses ("python=3.12" -> "python 3.12.*")
+    match_spec: str = field(default="", compare=False)
+    # where it was written, e.g. "overlays/cuda.yml:6: add[0]", for errors found only while solving
+    origin: str = field(default="", compare=False)
+
+    @property
+    def solve_spec(self) -> str:
+        return self.match_spec or self.spec
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ class VariantSpec:
 
     @property
     def specs(self) -> tuple[str, ...]:
-        return tuple(d.spec for d in self.dependencies)
+        return tuple(d.solve_spec for d in self.dependencies)
 
     def virtual_packages_for(self, platform: str) -> dict[str, str]:
         """The variant's virtual packages on ``platform``: platform defaults, then the user's."""
@@ -137,3 +145,12 @@ class LockedPackage:
 
     def explicit_line(self) -> str:
         return f"{self.url}#{self.md5}"
+
+
+def dep_name(dependency: str) -> str:
+    """The package name a repodata dependency string is about: ``"numpy >=1.23"`` -> ``numpy``."""
+    head = dependency.strip().split(" ", 1)[0]
+    head = head.rsplit("::", 1)[-1]
+    for stop in "<>=!~[":
+        head = head.split(stop, 1)[0]
+    return head.lower()

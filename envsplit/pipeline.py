@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from . import lockfile
+from ._yaml import display_path
 from .compose import base_chain, compose, variant_order
 from .errors import InputError, SolveError
 from .hashing import input_hash
+from .layering import LayeredSolver
 from .lockfile import explicit, header
-from .models import Dependency, LockedPackage, Project, VariantSpec
+from .models import LockedPackage, Project, VariantSpec
 from .solve import Solver
 
 
@@ -36,7 +38,7 @@ class LockOptions:
 class PairResult:
     variant: str
     platform: str
-    status: str  # "locked", "unchanged", "stale", "failed"
+    status: str  # "locked", "unchanged", "stale", "failed", "bad-input" (see LockReport.input_errors)
     detail: str = ""
 
 
@@ -45,10 +47,12 @@ class LockReport:
     results: list[PairResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    # bad input found only while solving (a package no channel has): reported once, exit code 2
+    input_errors: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[PairResult]:
-        return [r for r in self.results if r.status == "failed"]
+        return [r for r in self.results if r.status in ("failed", "bad-input")]
 
     @property
     def stale(self) -> list[PairResult]:
@@ -89,29 +93,6 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("envsplit")) / "repodata"
 
 
-def packages_from_explicit(lines: Sequence[str]) -> list[LockedPackage]:
-    """Enough of each package to pin or prefer it: name, version and build come from the file name."""
-    out = []
-    for line in lines:
-        url, _, md5 = line.partition("#")
-        channel, subdir, file_name = url.rsplit("/", 2)
-        stem = file_name.removesuffix(".conda").removesuffix(".tar.bz2")
-        name, version, build = stem.rsplit("-", 2)
-        out.append(LockedPackage(name, version, build, subdir, channel, url, md5, None, None, ()))
-    return out
-
-
-def _first_per_name(packages: Sequence[LockedPackage]) -> list[LockedPackage]:
-    seen: dict[str, LockedPackage] = {}
-    for p in packages:
-        seen.setdefault(p.name, p)
-    return list(seen.values())
-
-
-def _regenerate(variant: str) -> str:
-    return f"envsplit lock --variant {variant}"
-
-
 class _Run:
     """One ``lock`` invocation; holds what later variants need from earlier ones (bases before extensions)."""
 
@@ -120,20 +101,23 @@ class _Run:
         project: Project,
         options: LockOptions,
         reporter: Reporter,
+        specs: dict[str, VariantSpec],
         solver_factory: Callable[[], Solver] | None,
     ) -> None:
         self.project = project
         self.options = options
         self.reporter = reporter
+        self.specs = specs
         self.solver_factory = solver_factory
         self._solver: Solver | None = None
+        self._layered: LayeredSolver | None = None
         self.report = LockReport()
         # variant -> platform -> explicit package lines, for variants whose lock is final in this run
         self.lines: dict[str, dict[str, list[str]]] = {}
         self.packages: dict[str, dict[str, list[LockedPackage]]] = {}
         self.broken: set[str] = set()  # variants that failed or are stale in --check mode
-        self.free: dict[tuple[str, str], list[LockedPackage] | None] = {}
-        self.specs: dict[str, VariantSpec] = {}
+        # (where written, name, channels, close matches) -> platforms on which no channel has the name
+        self.unknown: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
 
     @property
     def solver(self) -> Solver:
@@ -148,121 +132,184 @@ class _Run:
                 self._solver = self.solver_factory()
         return self._solver
 
+    @property
+    def layered(self) -> LayeredSolver:
+        if self._layered is None:
+            self._layered = LayeredSolver(self.solver, self.specs, self._previous)
+        return self._layered
+
     def close(self) -> None:
         if self._solver is not None:
             self._solver.close()
+
+    def _path(self, variant: str, name: str) -> Path:
+        return lockfile.variant_dir(self.project.output, variant) / name
 
     def base_lines(self, base: str, platform: str) -> list[str] | None:
         if base in self.broken:
             return None
         if base in self.lines and platform in self.lines[base]:
             return self.lines[base][platform]
-        path = lockfile.variant_dir(self.project.output, base) / lockfile.explicit_name(platform)
-        if not path.exists():
+        path = self._path(base, lockfile.explicit_name(platform))
+        if not header.intact(path):
             return None
         lines = explicit.package_lines(path)
         self.lines.setdefault(base, {})[platform] = lines
         return lines
 
     def lock_variant(self, spec: VariantSpec, platforms: Sequence[str]) -> None:
-        out_dir = lockfile.variant_dir(self.project.output, spec.name)
-        lock_path = out_dir / lockfile.LOCK_NAME
-        on_disk = header.read_hashes(lock_path)
+        on_disk = header.read_hashes(self._path(spec.name, lockfile.LOCK_NAME))
         hashes: dict[str, str] = {}
-        todo: list[str] = []
+        stale: dict[str, str] = {}  # platform -> why it needs a solve
         for platform in spec.platforms:
             base_lines = None
             if spec.base is not None:
                 base_lines = self.base_lines(spec.base, platform)
                 if base_lines is None:
                     if platform in platforms:
-                        status = "stale" if self.options.check else "failed"
-                        if spec.base not in self.broken:
-                            why = f"its base {spec.base!r} is not locked yet"
-                        elif self.options.check:
-                            why = f"its base {spec.base!r} is stale"
-                        else:
-                            why = f"its base {spec.base!r} could not be locked"
-                        self._finish(spec.name, platform, status, why)
-                        self.broken.add(spec.name)
+                        self._base_missing(spec, platform)
                     continue
-            digest = input_hash(spec, platform, base_lines)
-            hashes[platform] = digest
-            if platform in platforms and (
-                self.options.force
-                or self._updating(spec.name, platform)
-                or not self._fresh(spec, platform, digest, on_disk)
-            ):
-                todo.append(platform)
+            hashes[platform] = input_hash(spec, platform, base_lines)
+            if platform in platforms:
+                why = self._why_stale(spec, platform, hashes[platform], on_disk)
+                if why:
+                    stale[platform] = why
         if spec.name in self.broken:
             return
-        extra = set(on_disk) - set(spec.platforms)
-        if not todo and not extra:
+        extra = sorted(set(on_disk) - set(spec.platforms))
+        if not stale and not extra:
             for platform in platforms:
                 self._finish(spec.name, platform, "unchanged")
             return
         if self.options.check:
             for platform in platforms:
-                if platform in todo:
-                    why = (
-                        "inputs changed since the lock was written"
-                        if platform in on_disk
-                        else "not locked yet"
-                    )
-                    self._finish(spec.name, platform, "stale", why)
-                    self.broken.add(spec.name)
-                else:
-                    self._finish(spec.name, platform, "unchanged")
-            for platform in sorted(extra):
+                self._finish(
+                    spec.name,
+                    platform,
+                    *(("stale", stale[platform]) if platform in stale else ("unchanged",)),
+                )
+            for platform in extra:
                 self._finish(spec.name, platform, "stale", "platform no longer in the variant")
-                self.broken.add(spec.name)
+            self.broken.add(spec.name)
             return
-        solved: dict[str, list[LockedPackage]] = {}
-        for platform in todo:
-            self.reporter.begin(spec.name, platform)
+        # Platforms not selected this run keep their lock and their recorded hash (so stale stays stale).
+        carried = {p: on_disk[p] for p in spec.platforms if p not in stale and p in on_disk}
+        kept: dict[str, list[LockedPackage]] = {}
+        if carried:
+            from .lockfile import conda_lock_yml
+
             try:
-                solved[platform] = self._solve(spec, platform, out_dir)
-            except SolveError as exc:
-                self._finish(spec.name, platform, "failed", exc.explanation)
-                self.broken.add(spec.name)
-        if spec.name in self.broken:
+                existing = conda_lock_yml.read(self._path(spec.name, lockfile.LOCK_NAME))
+                kept = {p: existing[p] for p in carried if p in existing}
+            except InputError as exc:  # an unreadable lock: solve those platforms too rather than lose them
+                self.reporter.warn(f"{exc}; solving {', '.join(sorted(carried))} of {spec.name!r} again")
+            for p in carried:
+                if p not in kept and p in hashes:
+                    stale[p] = "its lock could not be read"
+        solved = self._solve_all(spec, [p for p in spec.platforms if p in stale])
+        if solved is None:
             return  # nothing of a failed variant is written
-        if extra or not all(self._same(spec, p, hashes[p], on_disk, pkgs) for p, pkgs in solved.items()):
-            self._write(spec, solved, hashes, on_disk, out_dir, extra)
-        else:  # a re-solve that found what is locked: keep the files (and skip conda-lock entirely)
-            self.packages[spec.name] = solved
+        self._write(spec, solved, kept, {**carried, **{p: hashes[p] for p in solved}}, on_disk, extra)
         for platform in platforms:
             if platform in solved:
                 self._finish(spec.name, platform, "locked", f"{len(solved[platform])} packages")
             else:
                 self._finish(spec.name, platform, "unchanged")
 
-    def _same(
-        self,
-        spec: VariantSpec,
-        platform: str,
-        digest: str,
-        on_disk: dict[str, str],
-        solved: list[LockedPackage],
-    ) -> bool:
-        """Whether the lock on disk is fresh and holds exactly the ``solved`` packages."""
-        if not self._fresh(spec, platform, digest, on_disk):
-            return False
-        path = lockfile.variant_dir(self.project.output, spec.name) / lockfile.explicit_name(platform)
-        return set(explicit.package_lines(path)) == {p.explicit_line() for p in solved}
+    def _base_missing(self, spec: VariantSpec, platform: str) -> None:
+        status = "stale" if self.options.check else "failed"
+        if spec.base not in self.broken:
+            why = f"its base {spec.base!r} has no lock for {platform} (run 'envsplit lock --variant {spec.base}')"
+        elif self.options.check:
+            why = f"its base {spec.base!r} is stale"
+        else:
+            why = f"its base {spec.base!r} could not be locked"
+        self._finish(spec.name, platform, status, why)
+        self.broken.add(spec.name)
 
-    def _fresh(self, spec: VariantSpec, platform: str, digest: str, on_disk: dict[str, str]) -> bool:
-        out_dir = lockfile.variant_dir(self.project.output, spec.name)
-        if on_disk.get(platform) != digest:
-            return False
-        files = [out_dir / lockfile.explicit_name(platform)]
+    def _why_stale(self, spec: VariantSpec, platform: str, digest: str, on_disk: dict[str, str]) -> str:
+        """Why (variant, platform) must be solved again; "" when its lock is fresh."""
+        if self.options.force:
+            return "--force"
+        if self._updating(spec.name, platform):
+            return "--update"
+        return self._files_stale(spec, platform, digest, on_disk)
+
+    def _files_stale(self, spec: VariantSpec, platform: str, digest: str, on_disk: dict[str, str]) -> str:
+        """What is wrong with the lock files of (variant, platform) for inputs hashing to ``digest``."""
+        files = [lockfile.LOCK_NAME, lockfile.explicit_name(platform)]
         if spec.base is not None:
-            files.append(out_dir / lockfile.layer_name(platform))
-        return all(header.read_hashes(f).get(platform) == digest for f in files)
+            files.append(lockfile.layer_name(platform))
+        for name in files:
+            path = self._path(spec.name, name)
+            if not path.exists():
+                return f"{display_path(path)} is missing" if platform in on_disk else "not locked yet"
+            problem = header.tampered(path)
+            if problem:
+                return f"{display_path(path)} {problem}"
+            if header.read_hashes(path).get(platform) != digest:
+                return (
+                    "inputs changed since the lock was written" if platform in on_disk else "not locked yet"
+                )
+        return ""
+
+    def _solve_all(self, spec: VariantSpec, platforms: list[str]) -> dict[str, list[LockedPackage]] | None:
+        solved: dict[str, list[LockedPackage]] = {}
+        failed: dict[str, str] = {}
+        bad_input: set[str] = set()
+        for platform in platforms:
+            self.reporter.begin(spec.name, platform)
+            base: list[LockedPackage] = []
+            if spec.base is not None:
+                base = self.packages.get(spec.base, {}).get(platform) or explicit.packages(
+                    self._path(spec.base, lockfile.explicit_name(platform))
+                )
+            try:
+                solved[platform] = self.layered.solve(spec, platform, base)
+            except SolveError as exc:
+                failed[platform] = exc.explanation
+                if self._unknown_names(spec, platform):
+                    bad_input.add(platform)
+        if not failed:
+            return solved
+        self.broken.add(spec.name)
+        for platform in platforms:
+            if platform in bad_input:
+                self._finish(spec.name, platform, "bad-input", "a requested package does not exist")
+            else:
+                detail = failed.get(platform) or f"not written: {spec.name!r} failed on {', '.join(failed)}"
+                self._finish(spec.name, platform, "failed", detail)
+        return None
+
+    def _unknown_names(self, spec: VariantSpec, platform: str) -> bool:
+        """A typo in a package name is bad input, not an unsatisfiable variant: say where it was written."""
+        unknown = self.solver.unknown_names(spec, platform)
+        for dep in spec.dependencies:
+            if dep.name in unknown:
+                key = (dep.origin, dep.name, ", ".join(spec.channels), tuple(unknown[dep.name]))
+                self.unknown.setdefault(key, [])
+                if platform not in self.unknown[key]:
+                    self.unknown[key].append(platform)
+        return bool(unknown)
+
+    def unknown_messages(self) -> list[str]:
+        out = []
+        for (origin, name, channels, close), platforms in self.unknown.items():
+            hint = (
+                f"; did you mean {' or '.join(repr(m) for m in close)}?" if close else "; check the spelling"
+            )
+            out.append(f"{origin}: no package {name!r} in {channels} for {', '.join(platforms)}{hint}")
+        return out
 
     def _locked(self, name: str, platform: str) -> list[LockedPackage]:
-        path = lockfile.variant_dir(self.project.output, name) / lockfile.explicit_name(platform)
-        return packages_from_explicit(explicit.package_lines(path)) if path.exists() else []
+        """The packages of the current lock; an unreadable lock is no preference (it gets rewritten)."""
+        path = self._path(name, lockfile.explicit_name(platform))
+        if not path.exists():
+            return []
+        try:
+            return explicit.packages(path)
+        except InputError:
+            return []
 
     def _updating(self, name: str, platform: str) -> bool:
         update = self.options.update
@@ -277,149 +324,44 @@ class _Run:
             return []
         return [p for p in self._locked(name, platform) if update is None or p.name not in update]
 
-    def _free(self, spec: VariantSpec, platform: str) -> list[LockedPackage] | None:
-        """``spec`` solved without pinning its base, preferring what its own extensions would choose.
-
-        Bases are solved preferring their extensions' free solutions, so that the extension, once its
-        base is pinned, usually finds everything it needs already in place. None if unsolvable.
-        """
-        key = (spec.name, platform)
-        if key not in self.free:
-            preferred = [
-                p
-                for child in self._children(spec.name, platform)
-                for p in (self._free(child, platform) or [])
-            ]
-            preferred += self._previous(spec.name, platform)
-            try:
-                self.free[key] = self.solver.solve(spec, platform, preferred=_first_per_name(preferred))
-            except SolveError:
-                self.free[key] = None
-        return self.free[key]
-
-    def _children(self, name: str, platform: str) -> list[VariantSpec]:
-        return [s for s in self.specs.values() if s.base == name and platform in s.platforms]
-
-    def _solve(self, spec: VariantSpec, platform: str, out_dir: Path) -> list[LockedPackage]:
-        if spec.base is None:
-            result = self._free(spec, platform)
-            if result is None:  # solve again to surface the solver's explanation
-                preferred = _first_per_name(self._previous(spec.name, platform))
-                result = self.solver.solve(spec, platform, preferred=preferred)
-            return result
-        base_lines = self.base_lines(spec.base, platform) or []
-        pinned = self.packages.get(spec.base, {}).get(platform) or packages_from_explicit(base_lines)
-        candidate = self._free(spec, platform)
-        if candidate is not None and {p.url for p in pinned} <= {p.url for p in candidate}:
-            return candidate  # already keeps every base package exactly
-        # Pinning alone does not force a package in; naming every base package does.
-        names = {d.name for d in spec.dependencies}
-        forced = tuple(Dependency(p.name, p.name) for p in pinned if p.name not in names)
-        pinned_spec = replace(spec, dependencies=spec.dependencies + forced)
-        preferred = _first_per_name([*(candidate or []), *self._previous(spec.name, platform)])
-        try:
-            result = self.solver.solve(pinned_spec, platform, pinned=pinned, preferred=preferred)
-        except SolveError as exc:
-            raise SolveError(
-                spec.name, platform, self._explain_pin_conflict(spec, platform, pinned, exc)
-            ) from None
-        urls = {p.url for p in result}
-        missing = sorted(p.file_name for p in pinned if p.url not in urls)
-        if missing:
-            raise SolveError(
-                spec.name, platform, f"base packages were not kept exactly: {', '.join(missing)}"
-            )
-        return result
-
-    def _explain_pin_conflict(
-        self, spec: VariantSpec, platform: str, pinned: list[LockedPackage], exc: SolveError
-    ) -> str:
-        """Name the base packages in the way by solving without the pins and comparing."""
-        free = self._free(spec, platform)
-        if free is None:
-            return exc.explanation
-        chosen = {p.name: p for p in free}
-        lines = []
-        for base_pkg in pinned:
-            other = chosen.get(base_pkg.name)
-            if other is None or (other.version, other.build) == (base_pkg.version, base_pkg.build):
-                continue
-            askers = sorted(
-                f"{p.name} needs '{d}'" for p in free for d in p.depends if d.split()[0] == base_pkg.name
-            ) + [f"the variant asks '{d.spec}'" for d in spec.dependencies if d.name == base_pkg.name]
-            lines.append(
-                f"  {base_pkg.name} {base_pkg.version} {base_pkg.build} (locked in base {spec.base!r}) -> "
-                f"the extension would need {other.version} {other.build}"
-                + (f": {'; '.join(askers)}" if askers else "")
-            )
-        if not lines:
-            return exc.explanation
-        return (
-            f"it cannot be solved with the packages of base {spec.base!r} kept as locked; in the way:\n"
-            + "\n".join(lines)
-            + f"\nRelock the base so that it takes its extensions into account "
-            f"('envsplit lock --force --variant {spec.base}'), or change the extension's overlays."
-        )
-
     def _write(
         self,
         spec: VariantSpec,
         solved: dict[str, list[LockedPackage]],
+        kept: dict[str, list[LockedPackage]],
         hashes: dict[str, str],
-        previous_hashes: dict[str, str],
-        out_dir: Path,
-        extra: set[str],
+        on_disk: dict[str, str],
+        extra: list[str],
     ) -> None:
-        from .lockfile import conda_lock_yml
-
-        lock_path = out_dir / lockfile.LOCK_NAME
-        packages = dict(solved)
-        # Platforms not solved in this run (narrowed by --platform) are carried over from the existing lock.
-        kept = [p for p in spec.platforms if p not in packages and p in hashes and p in previous_hashes]
-        if kept:
-            existing = conda_lock_yml.read(lock_path)
-            packages.update({p: existing[p] for p in kept if p in existing})
-        hashes = {p: hashes[p] for p in packages}
-        sources = [os.path.relpath(self.project.environment.path, out_dir)] + [
-            os.path.relpath(self.project.overlays[o].source.path, out_dir) for o in spec.overlays
-        ]
-        custom = {"envsplit_variant": spec.name}
-        if spec.base:
-            custom["envsplit_base"] = spec.base
-        from .channels import canonical_url
-
-        model = conda_lock_yml.build(
-            packages, [canonical_url(c) for c in spec.channels], hashes, sources, custom
-        )
-        regen = _regenerate(spec.name)
-        files: dict[Path, str] = {
-            lock_path: conda_lock_yml.render(
-                model, header.header(spec.name, hashes, "conda-lock unified lockfile", regen)
-            )
-        }
-        for platform in sorted(packages):
-            lines = conda_lock_yml.explicit_lines(model, platform)
-            self.lines.setdefault(spec.name, {})[platform] = lines
-            one = {platform: hashes[platform]}
-            files[out_dir / lockfile.explicit_name(platform)] = explicit.render(
-                header.header(spec.name, one, "explicit lockfile", regen), platform, lines
-            )
-            if spec.base is not None:
-                base = set(self.base_lines(spec.base, platform) or [])
-                layer = [ln for ln in lines if ln not in base]
-                text = header.header(
-                    spec.name, one, f"explicit layer: only what {spec.name!r} adds to {spec.base!r}", regen
-                )
-                files[out_dir / lockfile.layer_name(platform)] = explicit.render(text, platform, layer)
-        self.packages[spec.name] = solved
         from .fsutil import write_files
+        from .lockfile.writer import render_variant
 
+        self.packages[spec.name] = solved
+        if not extra and all(
+            not self._files_stale(spec, p, hashes[p], on_disk)
+            and set(explicit.package_lines(self._path(spec.name, lockfile.explicit_name(p))))
+            == {pkg.explicit_line() for pkg in pkgs}
+            for p, pkgs in solved.items()
+        ):
+            return  # a re-solve that found what is locked: keep the files (and skip conda-lock entirely)
+        rendered = render_variant(
+            self.project,
+            spec,
+            {**kept, **solved},
+            {p: hashes[p] for p in {**kept, **solved}},
+            set(solved),
+            lambda platform: self.base_lines(spec.base, platform) or [] if spec.base else [],
+        )
+        for platform, lines in rendered.lines.items():
+            self.lines.setdefault(spec.name, {})[platform] = lines
         # Identical content is not rewritten: mtimes stay, and the summary counts real changes.
-        files = {p: t for p, t in files.items() if not p.exists() or p.read_text(encoding="utf-8") != t}
+        files = {
+            p: t for p, t in rendered.files.items() if not p.exists() or p.read_text(encoding="utf-8") != t
+        }
         write_files(files)
         for platform in extra:
             for name in (lockfile.explicit_name(platform), lockfile.layer_name(platform)):
-                (out_dir / name).unlink(missing_ok=True)
+                self._path(spec.name, name).unlink(missing_ok=True)
         self.report.written.extend(sorted(files))
 
     def _finish(self, variant: str, platform: str, status: str, detail: str = "") -> None:
@@ -468,7 +410,7 @@ def _check_update_names(
         for platform in platforms:
             path = lockfile.variant_dir(project.output, spec.name) / lockfile.explicit_name(platform)
             if path.exists():
-                known.update(p.name for p in packages_from_explicit(explicit.package_lines(path)))
+                known.update(p.name for p in explicit.packages(path))
     unknown = sorted(set(names) - known)
     if unknown:
         raise InputError(
@@ -484,23 +426,45 @@ def lock(
     solver_factory: Callable[[], Solver] | None = None,
 ) -> LockReport:
     """Lock (or with ``check`` only inspect) every selected variant x platform."""
+    if options.check and (options.force or options.update is not None):
+        flag = "--force" if options.force else "--update"
+        raise InputError(
+            f"--check with {flag}: --check only reports stale locks and never solves; drop {flag}"
+        )
     reporter = reporter or SilentReporter()
     plan = select(project, options)
     if options.update:
         _check_update_names(project, options.update, plan)
-    run = _Run(project, options, reporter, solver_factory)
     cache: dict[str, VariantSpec] = {}
-    run.specs = {name: compose(project, name, cache) for name in variant_order(project)}
-    if any(spec.pip for spec, _ in plan):
-        run.report.warnings.append(
-            "pip entries are kept in the composed variants but not locked yet: "
-            + ", ".join(sorted({p for spec, _ in plan for p in spec.pip}))
-        )
-        reporter.warn(run.report.warnings[-1])
+    specs = {name: compose(project, name, cache) for name in variant_order(project)}
+    run = _Run(project, options, reporter, specs, solver_factory)
     reporter.start(sum(len(p) for _, p in plan))
     try:
         for spec, platforms in plan:
             run.lock_variant(spec, platforms)
     finally:
         run.close()
+    run.report.input_errors = run.unknown_messages()
+    pip = sorted({p for spec, _ in plan for p in spec.pip})
+    if pip and run.report.solved:  # said when locks are made, not on every no-op or --check
+        run.report.warnings.append(
+            "pip entries are kept in the composed variants but not locked yet: " + ", ".join(pip)
+        )
+        reporter.warn(run.report.warnings[-1])
     return run.report
+
+
+def leftovers(project: Project) -> list[Path]:
+    """Lock folders and Dockerfiles of variants no longer declared (kept: deleting is the user's call)."""
+    found = [
+        d
+        for d in sorted(project.output.glob("*/"))
+        if (d / lockfile.LOCK_NAME).exists() and d.name not in project.variants
+    ]
+    docker = project.root / project.docker.output
+    found += [
+        p
+        for p in sorted(docker.glob("Dockerfile.*"))
+        if p.name.removeprefix("Dockerfile.") not in project.variants
+    ]
+    return found

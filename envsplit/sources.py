@@ -45,7 +45,13 @@ def parse_dependency(spec: Any, src: _yaml.Source, entry: str, node: Any, key: A
         ) from None
     if parsed.name is None:
         raise src.error(entry, f"{spec!r} names no package; write it like 'numpy >=2'", node, key)
-    return Dependency(name=parsed.name.normalized, spec=spec.strip())
+    line = _yaml.line_of(node, key)
+    return Dependency(
+        name=parsed.name.normalized,
+        spec=spec.strip(),
+        match_spec=str(parsed),
+        origin=f"{src.name}:{line}: {entry}" if line else f"{src.name}: {entry}",
+    )
 
 
 def _mapping(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> Any:

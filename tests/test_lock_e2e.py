@@ -240,7 +240,10 @@ def test_every_file_says_what_it_is_and_how_to_regenerate_it(locked: Locked, var
         assert head[2] == f"# variant: {variant}", path
         if path.suffix == ".lock":
             platform = path.stem.split("-", 1)[1]
-            assert f"# platform: {platform}\n@EXPLICIT\n" in path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
+            assert re.search(
+                rf"^# platform: {platform}\n# content-sha256: [0-9a-f]{{64}}\n@EXPLICIT\n", text, re.M
+            )
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -435,12 +438,12 @@ def test_narrowed_run_with_dockerfiles_skips_the_partly_locked_variant(
 def test_unsatisfiable_variant_fails_alone_and_writes_nothing_of_itself(
     rocker_project: Path, mirror_args: list[str], cache_dir: Path
 ) -> None:
-    edit(rocker_project / "overlays/cuda.yml", "  - cudf\n", "  - cudf\n  - no-such-package-xyz\n")
+    edit(rocker_project / "overlays/cuda.yml", "  - cudf\n", "  - cudf\n  - tzdata 1999.*\n")
     result = invoke(rocker_project, "lock", *mirror_args)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     for platform in PLATFORMS:
-        assert re.search(rf"^FAILED cuda {platform}:\n.*no-such-package-xyz", result.stderr, re.MULTILINE), (
+        assert re.search(rf"^FAILED cuda {platform}:\n.*tzdata 1999", result.stderr, re.MULTILINE), (
             result.stderr
         )
         assert f"FAILED cuda-spatial {platform}:\nits base 'cuda' could not be locked\n" in result.stderr
@@ -473,7 +476,7 @@ def test_failing_extension_keeps_its_previous_lock(
 def test_all_selected_variants_failing_exits_1(
     rocker_project: Path, mirror_args: list[str], cache_dir: Path
 ) -> None:
-    edit(rocker_project / "overlays/cpu.yml", "replace:\n", "add: [no-such-package-xyz]\nreplace:\n")
+    edit(rocker_project / "overlays/cpu.yml", "replace:\n", "add: [tzdata 1999.*]\nreplace:\n")
     result = invoke(rocker_project, "lock", "--variant", "cpu", *mirror_args)
     assert result.exit_code == 1, result.output
     assert re.findall(r"^FAILED (\S+ \S+):$", result.stderr, re.MULTILINE) == [
@@ -488,10 +491,28 @@ def test_all_selected_variants_failing_exits_1(
 def test_failed_narrowed_run_warns_only_about_selected_variants(
     rocker_project: Path, mirror_args: list[str], cache_dir: Path
 ) -> None:
-    edit(rocker_project / "overlays/cpu.yml", "replace:\n", "add: [no-such-package-xyz]\nreplace:\n")
+    edit(rocker_project / "overlays/cpu.yml", "replace:\n", "add: [tzdata 1999.*]\nreplace:\n")
     result = invoke(rocker_project, "lock", "--variant", "cpu", *mirror_args)
     assert result.exit_code == 1, result.output
     assert "cuda" not in result.stderr
+
+
+def test_misspelled_package_is_bad_input_named_once_with_a_suggestion(
+    rocker_project: Path, mirror_args: list[str], cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(rocker_project)
+    edit(rocker_project / "overlays/cuda.yml", "  - cudf\n", "  - cudff\n")
+    result = invoke(rocker_project, "lock", *mirror_args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.count("cudff") == 1
+    assert (
+        "error: overlays/cuda.yml:7: add[0]: no package 'cudff' in rapidsai, conda-forge for "
+        "linux-64, linux-aarch64; did you mean 'cudf'?\n"
+    ) in result.stderr
+    assert "FAILED cuda " not in result.stderr
+    assert not (rocker_project / "locks/cuda").exists()
+    assert (rocker_project / "locks/cpu/conda-linux-64.lock").exists()
 
 
 # --- show -------------------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ import click
 from .._yaml import display_path
 from ..channels import parse_mirror_option
 from ..errors import InputError
-from ..pipeline import LockOptions, lock
-from ..render import stale_dockerfiles, write_dockerfiles
+from ..models import Project
+from ..pipeline import LockOptions, LockReport, leftovers, lock, select
+from ..render import refused_dockerfiles, stale_dockerfiles, write_dockerfiles
 from ..sources import read_project
 from . import cli
 from .options import cache_dir_option, mirror_option
@@ -82,29 +83,24 @@ def lock_command(
         cache_dir=cache_dir,
     )
     project = read_project(obj["project"])
+    select(project, options)  # bad input in the variants is reported before anything about Dockerfiles
+    refused = [] if no_dockerfiles else refused_dockerfiles(project)
+    if refused and not check:
+        # Refuse before solving: otherwise the locks would be written and the Dockerfiles left behind.
+        raise InputError(refused[0])
     reporter = CliReporter(obj["verbosity"])
     try:
         report = lock(project, options, reporter)
     finally:
         reporter.stop()
-    quiet = obj["verbosity"] < 0
     if check:
-        for r in report.stale:
-            click.echo(f"stale: {r.variant} {r.platform}: {r.detail}")
-        # Dockerfiles follow the locks; with stale locks they are redone anyway.
-        docker_stale = [] if no_dockerfiles or report.stale or variants else stale_dockerfiles(project)
-        for path in docker_stale:
-            click.echo(f"stale: {display_path(path)}: not rendered from the current locks")
-        if report.stale or docker_stale:
-            click.echo(
-                f"{len(report.stale) + len(docker_stale)} stale file(s); run 'envsplit lock' to update them."
-            )
-            raise click.exceptions.Exit(1)
-        if not quiet:
-            click.echo(f"all {len(report.results)} locks are up to date")
+        _report_check(project, report, refused, no_dockerfiles or bool(variants), obj["verbosity"] < 0)
         return
+    for message in report.input_errors:
+        click.echo(f"error: {message}", err=True)
     for r in report.failed:
-        click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
+        if r.status == "failed":
+            click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
     failed = {r.variant for r in report.failed}
     locked = tuple(sorted({r.variant for r in report.results} - failed))
     # An empty selection means "every variant" to write_dockerfiles; here it means nothing was locked.
@@ -113,11 +109,34 @@ def lock_command(
         report.written.extend(written)
         for name in skipped:
             reporter.warn(f"Dockerfile.{name} not rendered: not every platform of {name!r} is locked yet")
+    for leftover in leftovers(project):
+        reporter.warn(f"{display_path(leftover)} belongs to no variant of {project.config.name}; delete it")
     unchanged = sum(r.status == "unchanged" for r in report.results)
-    if not quiet or report.failed:
-        click.echo(
-            f"{report.solved} solved, {unchanged} unchanged, {len(report.failed)} failed; "
-            f"{len(report.written)} file(s) written"
-        )
+    click.echo(
+        f"{report.solved} solved, {unchanged} unchanged, {len(report.failed)} failed; "
+        f"{len(report.written)} file(s) written"
+    )
+    if report.input_errors:
+        raise click.exceptions.Exit(2)
     if report.failed:
         raise click.exceptions.Exit(1)
+
+
+def _report_check(
+    project: Project, report: LockReport, refused: list[str], skip_dockerfiles: bool, quiet: bool
+) -> None:
+    stale = [f"{r.variant} {r.platform}: {r.detail}" for r in report.stale]
+    # Dockerfiles follow the locks; with stale locks they are redone anyway.
+    if not skip_dockerfiles and not stale:
+        stale += refused
+        if not refused:
+            stale += [
+                f"{display_path(p)}: not rendered from the current locks" for p in stale_dockerfiles(project)
+            ]
+    for line in stale:
+        click.echo(f"stale: {line}")
+    if stale:
+        click.echo(f"{len(stale)} stale (listed above); run 'envsplit lock' to update them.")
+        raise click.exceptions.Exit(1)
+    if not quiet:
+        click.echo(f"all {len(report.results)} locks are up to date")

@@ -70,6 +70,8 @@ def render(lockfile: Any, header_lines: Sequence[str]) -> str:
     """
     import yaml
 
+    from .header import seal
+
     lockfile.alphasort_inplace()
     lockfile.filter_virtual_packages_inplace()
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -90,7 +92,7 @@ def render(lockfile: Any, header_lines: Sequence[str]) -> str:
             _ENTRY_YAML[key] = yaml.dump([entry], Dumper=dumper, sort_keys=False)
         items.append(_ENTRY_YAML[key])
     body = yaml.dump(output, Dumper=dumper, sort_keys=False) + "package:\n" + "".join(items)
-    return "\n".join(header_lines) + "\n" + body
+    return seal(header_lines, body)
 
 
 def explicit_lines(lockfile: Any, platform: str) -> list[str]:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._yaml import display_path
 from ..errors import InputError
+from ..models import LockedPackage
 
 
 def render(header_lines: Sequence[str], platform: str, package_lines: Sequence[str]) -> str:
-    return "\n".join([*header_lines, f"# platform: {platform}", "@EXPLICIT", *package_lines]) + "\n"
+    from .header import seal
+
+    return seal([*header_lines, f"# platform: {platform}"], "\n".join(["@EXPLICIT", *package_lines]) + "\n")
 
 
 def package_lines(path: Path) -> list[str]:
@@ -25,3 +29,24 @@ def package_lines(path: Path) -> list[str]:
         )
     start = lines.index("@EXPLICIT") + 1
     return [ln for ln in lines[start:] if ln and not ln.startswith("#")]
+
+
+def packages(path: Path) -> list[LockedPackage]:
+    """Enough of each locked package to pin or prefer it: name, version and build come from the file name.
+
+    A line that is not ``<channel>/<subdir>/<name>-<version>-<build>.<ext>#<md5>`` is an InputError.
+    """
+    out = []
+    for line in package_lines(path):
+        url, _, md5 = line.partition("#")
+        parts = url.rsplit("/", 2)
+        stem = parts[-1].removesuffix(".conda").removesuffix(".tar.bz2")
+        fields = stem.rsplit("-", 2)
+        if len(parts) != 3 or len(fields) != 3 or not md5 or stem == parts[-1]:
+            raise InputError(
+                f"{display_path(path)}: {line!r} is not a package line (URL#MD5 of a .conda or .tar.bz2); "
+                "delete the file and run 'envsplit lock' to regenerate it"
+            )
+        name, version, build = fields
+        out.append(LockedPackage(name, version, build, parts[1], parts[0], url, md5, None, None, ()))
+    return out

@@ -1,17 +1,20 @@
-"""The comment header every generated file starts with, and the fast read-back of its input hashes.
+"""The comment header every generated lockfile starts with, and the fast checks made on it.
 
-The hashes live in the header so that a no-op ``envsplit lock`` reads a few lines per file instead of
-parsing YAML (and never imports conda-lock).
+The input hashes live in the header so that a no-op ``envsplit lock`` reads a few lines per file instead of
+parsing YAML (and never imports conda-lock). A digest of the body makes a hand edit of a lockfile visible:
+such a file is stale, and the next ``lock`` writes it again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import __version__
 
 _HASH_PREFIX = "# input-hash "
+_CONTENT_PREFIX = "# content-sha256: "
 
 
 def header(variant: str, hashes: Mapping[str, str], what: str, regenerate: str) -> list[str]:
@@ -22,6 +25,20 @@ def header(variant: str, hashes: Mapping[str, str], what: str, regenerate: str) 
     ]
     lines += [f"{_HASH_PREFIX}{platform}: {digest}" for platform, digest in sorted(hashes.items())]
     return lines
+
+
+def seal(header_lines: Sequence[str], body: str) -> str:
+    """Header, a digest of ``body``, then ``body``."""
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    return "\n".join([*header_lines, f"{_CONTENT_PREFIX}{digest}"]) + "\n" + body
+
+
+def _split(text: str) -> tuple[list[str], str]:
+    lines = text.splitlines(keepends=True)
+    n = 0
+    while n < len(lines) and lines[n].startswith("#"):
+        n += 1
+    return [ln.rstrip("\n") for ln in lines[:n]], "".join(lines[n:])
 
 
 def read_hashes(path: Path) -> dict[str, str]:
@@ -35,6 +52,25 @@ def read_hashes(path: Path) -> dict[str, str]:
                 if line.startswith(_HASH_PREFIX):
                     platform, _, digest = line[len(_HASH_PREFIX) :].partition(":")
                     hashes[platform.strip()] = digest.strip()
-    except (FileNotFoundError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError):
         return {}
     return hashes
+
+
+def intact(path: Path) -> bool:
+    """Whether ``path`` exists and its body is what envsplit wrote (its recorded digest matches)."""
+    return tampered(path) is None
+
+
+def tampered(path: Path) -> str | None:
+    """None if ``path``'s body matches its recorded digest, else why it cannot be trusted."""
+    try:
+        head, body = _split(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot be read ({exc})"
+    recorded = [ln[len(_CONTENT_PREFIX) :] for ln in head if ln.startswith(_CONTENT_PREFIX)]
+    if not recorded:
+        return "has no content digest (written by hand or by an older envsplit)"
+    if recorded != [hashlib.sha256(body.encode()).hexdigest()]:
+        return "was edited by hand"
+    return None

@@ -69,3 +69,10 @@ def write_dockerfiles(
 def stale_dockerfiles(project: Project) -> list[Path]:
     files, _ = render_all(project)
     return sorted(p for p, t in files.items() if not p.exists() or p.read_text(encoding="utf-8") != t)
+
+
+def refused_dockerfiles(project: Project) -> list[str]:
+    """Messages for existing Dockerfiles envsplit must not overwrite (checked before anything is locked)."""
+    out_dir = project.root / project.docker.output
+    found = (regions.problem(out_dir / f"Dockerfile.{name}") for name in project.variants)
+    return [msg for msg in found if msg]

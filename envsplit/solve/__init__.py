@@ -24,6 +24,10 @@ class Solver(Protocol):
         """
         ...
 
+    def unknown_names(self, variant: VariantSpec, platform: str) -> dict[str, list[str]]:
+        """Requested names that no channel has on ``platform``, each with close matches (for typos)."""
+        ...
+
     def close(self) -> None: ...
 
 

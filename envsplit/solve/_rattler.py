@@ -76,6 +76,26 @@ class RattlerSolver:
                 )
         return sorted(out, key=lambda p: p.name)
 
+    def unknown_names(self, variant: VariantSpec, platform: str) -> dict[str, list[str]]:
+        """Requested names no channel has on ``platform`` (or noarch), each with close matches that exist."""
+        import difflib
+
+        from rattler import Subdir
+
+        _, channels = rattler_channels(variant.channels, self._mirrors, self._base_dir)
+        try:
+            names = self._loop.run_until_complete(
+                self._gateway_for().names(channels, [Subdir(platform), Subdir("noarch")])
+            )
+        except Exception:  # the solve error already explains an unreachable channel
+            return {}
+        known = {n.normalized for n in names}
+        return {
+            d.name: difflib.get_close_matches(d.name, known, n=3, cutoff=0.75)
+            for d in variant.dependencies
+            if d.name not in known
+        }
+
     def _records_for(
         self, gateway: Any, channels: list[Any], subdirs: list[str], wanted: Sequence[LockedPackage]
     ) -> dict[tuple[str, str], Any]:

@@ -1,0 +1,66 @@
+"""The files of one variant's lock: conda-lock.yml, explicit files and, for an extension, layer files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..channels import canonical_url
+from ..models import LockedPackage, Project, VariantSpec
+from . import LOCK_NAME, explicit, explicit_name, header, layer_name, variant_dir
+
+
+@dataclass(frozen=True)
+class Rendered:
+    files: dict[Path, str]  # path -> text, for every file to (re)write
+    lines: dict[str, list[str]]  # platform -> explicit package lines, in install order
+
+
+def render_variant(
+    project: Project,
+    spec: VariantSpec,
+    packages: Mapping[str, Sequence[LockedPackage]],
+    hashes: Mapping[str, str],
+    rewrite: set[str],
+    base_lines: Callable[[str], Sequence[str]],
+) -> Rendered:
+    """Render ``spec``'s lock for the platforms in ``packages``; explicit and layer files only for ``rewrite``.
+
+    ``hashes`` holds each platform's input hash as it should be recorded: the new one for a platform solved
+    now, the old one for a platform carried over unchanged (so that it stays stale if it was).
+    """
+    from . import conda_lock_yml
+
+    out_dir = variant_dir(project.output, spec.name)
+    sources = [os.path.relpath(project.environment.path, out_dir)] + [
+        os.path.relpath(project.overlays[o].source.path, out_dir) for o in spec.overlays
+    ]
+    custom = {"envsplit_variant": spec.name}
+    if spec.base:
+        custom["envsplit_base"] = spec.base
+    model = conda_lock_yml.build(packages, [canonical_url(c) for c in spec.channels], hashes, sources, custom)
+    regen = f"envsplit lock --variant {spec.name}"
+    files = {
+        out_dir / LOCK_NAME: conda_lock_yml.render(
+            model, header.header(spec.name, hashes, "conda-lock unified lockfile", regen)
+        )
+    }
+    lines: dict[str, list[str]] = {}
+    for platform in sorted(packages):
+        lines[platform] = conda_lock_yml.explicit_lines(model, platform)
+        if platform not in rewrite:
+            continue
+        one = {platform: hashes[platform]}
+        files[out_dir / explicit_name(platform)] = explicit.render(
+            header.header(spec.name, one, "explicit lockfile", regen), platform, lines[platform]
+        )
+        if spec.base is not None:
+            in_base = set(base_lines(platform))
+            layer = [ln for ln in lines[platform] if ln not in in_base]
+            what = f"explicit layer: only what {spec.name!r} adds to {spec.base!r}"
+            files[out_dir / layer_name(platform)] = explicit.render(
+                header.header(spec.name, one, what, regen), platform, layer
+            )
+    return Rendered(files, lines)
