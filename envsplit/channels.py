@@ -54,10 +54,22 @@ def resolve(channels: tuple[str, ...], mirrors: Mapping[str, str], base_dir: Pat
 
 
 def parse_mirror_option(value: str) -> tuple[str, str]:
-    """``CANONICAL=URL`` from the command line."""
+    """``CHANNEL=URL`` from the command line; a folder is taken relative to where the user typed it."""
     channel, sep, target = value.partition("=")
     if not sep or not channel or not target:
         raise InputError(
             f"--mirror {value!r}: expected CHANNEL=URL, e.g. conda-forge=https://my.mirror/conda-forge"
         )
+    if urlparse(target).scheme not in ("http", "https", "file"):
+        target = str(Path(target).absolute())
     return channel, target
+
+
+def check_mirrors(mirrors: Mapping[str, str], used: set[str]) -> None:
+    """A mirror for a channel no variant uses is a typo that would silently reach the real channel."""
+    canonical_used = {canonical_url(c) for c in used}
+    for channel in mirrors:
+        if canonical_url(channel) not in canonical_used:
+            raise InputError(
+                f"mirror for {channel}: no variant uses that channel; channels used: {', '.join(sorted(used))}"
+            )

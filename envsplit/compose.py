@@ -187,7 +187,7 @@ class _State:
             self._pip(src, raw, op.value)
 
     def _have(self) -> str:
-        return "names present: " + ", ".join(sorted(d.name for d in self.deps))
+        return "names present: " + (", ".join(sorted(d.name for d in self.deps)) or "none")
 
     def _channels(self, src: Source, raw: Any, ops: dict[str, list[str]]) -> None:
         for kind in ("remove", "prepend", "append"):

@@ -7,6 +7,9 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from ._yaml import display_path
+from .errors import InputError
+
 
 def write_files(files: Mapping[Path, str]) -> None:
     """Write every file to a temp sibling first, then rename them all; nothing is replaced if any write fails."""
@@ -18,10 +21,22 @@ def write_files(files: Mapping[Path, str]) -> None:
             staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
-    except BaseException:
+    except BaseException as exc:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _cannot_write(exc) from None
         raise
-    for tmp, path in staged:
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+    try:
+        for tmp, path in staged:
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+    except OSError as exc:
+        raise _cannot_write(exc) from None
+
+
+def _cannot_write(exc: OSError) -> InputError:
+    where = display_path(Path(exc.filename).parent) if exc.filename else "output"
+    return InputError(
+        f"{where}: cannot write ({exc.strerror or exc}); check the folder's permissions and space"
+    )

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from . import lockfile
 from ._yaml import display_path
+from .channels import check_mirrors
 from .compose import base_chain, compose, variant_order
 from .errors import InputError, SolveError
 from .hashing import input_hash
@@ -398,6 +399,8 @@ def select(project: Project, options: LockOptions) -> list[tuple[VariantSpec, li
         spec = compose(project, name, cache)
         platforms = [p for p in spec.platforms if not options.platforms or p in options.platforms]
         plan.append((spec, platforms))
+    used = {c for name in project.variants for c in compose(project, name, cache).channels}
+    check_mirrors({**project.mirrors, **options.mirrors}, used)
     return plan
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ CONFIG_KEYS = (
 )
 VARIANT_KEYS = ("overlays", "base", "image")
 DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix")
+# What conda and rattler detect; a typo here would silently change nothing but the lock's hash.
+VIRTUAL_PACKAGES = ("__archspec", "__cuda", "__glibc", "__linux", "__osx", "__unix", "__win")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _VERSION_RE = re.compile(r"^[0-9A-Za-z_.+!*-]+(=[0-9A-Za-z_.+*-]+)?$")
 
@@ -89,7 +92,7 @@ def read_environment(path: Path) -> EnvSpec:
     data = _mapping(src, src.data, "", None, None)
     _unknown_keys(src, data, ENV_KEYS)
     name = data.get("name")
-    channels = _str_list(src, data.get("channels", []), "channels", data, "channels")
+    channels = parse_channels(src, data.get("channels", []), "channels", data, "channels")
     raw = data.get("dependencies")
     if raw is None:
         raise src.error("dependencies", "missing; list the conda packages the environment needs")
@@ -124,6 +127,33 @@ def read_environment(path: Path) -> EnvSpec:
     )
 
 
+def parse_channels(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> list[str]:
+    """Channel names or URLs; conda's ``nodefaults`` is dropped (envsplit never adds defaults anyway)."""
+    from rattler import Channel
+
+    channels = _str_list(src, value, entry, node, key)
+    out = []
+    for i, channel in enumerate(channels):
+        if channel == "nodefaults":
+            continue
+        if channel == "defaults":
+            raise src.error(
+                f"{entry}[{i}]",
+                "'defaults' is Anaconda's set of channels, which envsplit does not expand; name the channels "
+                "to use instead, e.g. conda-forge",
+                value,
+                i,
+            )
+        try:
+            Channel(channel)
+        except Exception as exc:  # rattler's InvalidChannelError and friends
+            raise src.error(
+                f"{entry}[{i}]", f"{channel!r} is not a channel name or URL ({exc})", value, i
+            ) from None
+        out.append(channel)
+    return out
+
+
 def parse_virtual_packages(
     src: _yaml.Source, value: Any, entry: str, node: Any, key: Any
 ) -> dict[str, dict[str, str]]:
@@ -134,11 +164,19 @@ def parse_virtual_packages(
         where = f"{entry}.{name}"
         if not isinstance(name, str) or not name.startswith("__"):
             raise src.error(where, "virtual package names start with '__', like __cuda", mapping, name)
+        if name not in VIRTUAL_PACKAGES:
+            close = difflib.get_close_matches(name, VIRTUAL_PACKAGES, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(VIRTUAL_PACKAGES)}"
+            raise src.error(where, f"unknown virtual package; {hint}", mapping, name)
+        if raw is None:
+            raise src.error(where, 'no version given; write e.g. __cuda: "12.9"', mapping, name)
         per = raw if isinstance(raw, dict) else {"*": raw}
         out[name] = {}
         for platform, version in per.items():
             if platform != "*" and platform not in KNOWN_PLATFORMS:
                 raise src.error(f"{where}.{platform}", "unknown platform", raw, platform)
+            if version is None:
+                raise src.error(where, 'no version given; write e.g. __cuda: "12.9"', mapping, name)
             if isinstance(version, float):
                 raise src.error(
                     where,
@@ -183,7 +221,11 @@ def _check_operation(src: _yaml.Source, data: Any, key: str, value: Any) -> Any:
     if key == "channels":
         mapping = _mapping(src, value, key, data, key)
         _unknown_keys(src, mapping, ("prepend", "append", "remove"), "channels")
-        return {k: _str_list(src, v, f"channels.{k}", mapping, k) for k, v in mapping.items()}
+        # Removal only has to name a channel in use; a bad name there fails as "not used".
+        return {
+            k: (_str_list if k == "remove" else parse_channels)(src, v, f"channels.{k}", mapping, k)
+            for k, v in mapping.items()
+        }
     if key == "virtual-packages":
         return parse_virtual_packages(src, value, key, data, key)
     if key == "platforms":
@@ -201,6 +243,13 @@ def _check_operation(src: _yaml.Source, data: Any, key: str, value: Any) -> Any:
     mapping = _mapping(src, value, key, data, key)
     _unknown_keys(src, mapping, ("add", "remove"), "pip")
     return {k: _str_list(src, v, f"pip.{k}", mapping, k) for k, v in mapping.items()}
+
+
+def _folder(src: _yaml.Source, data: Any, key: str, default: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise src.error(key, f"expected a folder path such as {default!r}", data, key)
+    return value.strip()
 
 
 def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
@@ -244,6 +293,8 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
                 data["platforms"],
                 i,
             )
+        if p in platforms[:i]:
+            raise src.error(f"platforms[{i}]", f"{p!r} is listed twice; keep one", data["platforms"], i)
 
     vps = parse_virtual_packages(
         src, data.get("virtual-packages", {}), "virtual-packages", data, "virtual-packages"
@@ -255,7 +306,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
             raise src.error(f"mirrors.{channel}", "expected a URL or a folder path", mirrors_raw, channel)
         mirrors[str(channel)] = url
 
-    overlays_dir = root / str(data.get("overlays-dir", "overlays"))
+    overlays_dir = root / _folder(src, data, "overlays-dir", "overlays")
     variants_raw = data.get("variants")
     if not variants_raw:
         raise src.error(
@@ -306,7 +357,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
                 variants_raw[v.name],
                 "base",
             )
-    output = root / str(data.get("output", "locks"))
+    output = root / _folder(src, data, "output", "locks")
     docker_raw = _mapping(src, data.get("docker", {}), "docker", data, "docker")
     _unknown_keys(src, docker_raw, DOCKER_KEYS, "docker")
     for key, value in docker_raw.items():

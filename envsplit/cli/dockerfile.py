@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..errors import InputError
 from ..render import stale_dockerfiles, write_dockerfiles
 from ..sources import read_project
 from . import cli
@@ -25,12 +26,19 @@ def dockerfile_command(obj: dict, variants: tuple[str, ...], check: bool) -> Non
     them too unless given --no-dockerfiles.
     """
     project = read_project(obj["project"])
+    for name in variants:
+        if name not in project.variants:
+            raise InputError(
+                f"--variant {name}: no such variant in {project.config.name}; declared: {', '.join(project.variants)}"
+            )
     if check:
         stale = stale_dockerfiles(project)
         for path in stale:
             click.echo(f"stale: {path}")
         if stale:
             raise click.exceptions.Exit(1)
+        if obj["verbosity"] >= 0:
+            click.echo("all Dockerfiles are up to date")
         return
     written, _ = write_dockerfiles(project, variants)
     if obj["verbosity"] >= 0:
