@@ -17,7 +17,7 @@ from .errors import InputError
 from .models import LockedPackage
 from .targets import Target
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Named on purpose, because the image maintainers asked for exactly this list: GDAL and its plugins, the
 # PROJ/GEOS/SpatiaLite libraries and the Python packages built on them.
@@ -61,6 +61,9 @@ FLAG_HEAVY = "heavy"
 FLAG_GEOSPATIAL = "geospatial"
 FLAG_PULLS_GEOSPATIAL = "pulls-geospatial"
 
+BASIS_DOWNLOAD = "download"
+BASIS_INSTALLED = "installed"
+
 DEFAULT_THRESHOLD = "50MB"
 _UNITS = {
     "": 1,
@@ -101,6 +104,10 @@ def parse_threshold(text: str) -> Threshold:
         )
     value = float(match.group(1))
     if unit == "%":
+        if not 0 < value <= 100:
+            raise InputError(
+                f"--threshold {text!r}: a share of the environment must be more than 0% and at most 100%, such as 5%"
+            )
         return Threshold(text.strip(), percent=value)
     return Threshold(text.strip(), bytes=int(value * _UNITS[unit]))
 
@@ -120,7 +127,8 @@ class Row:
     installed_size: int | None
     requested: bool
     exclusive_bytes: int | None  # requested packages only
-    exclusive_installed_bytes: int | None  # requested packages, with --installed-size
+    # Requested packages, with --installed-size, when every package it would free has a known installed size.
+    exclusive_installed_bytes: int | None
     shared_bytes: int | None  # requested packages only
     dominated_bytes: int
     flags: tuple[str, ...]
@@ -145,7 +153,7 @@ class EnvAudit:
     requested_from: str  # "specs" (an envsplit variant) or "top-level" (a foreign lockfile)
     rows: tuple[Row, ...]  # sorted by name
     size: int
-    installed_size: int | None
+    installed_size: int | None  # None unless every package's installed size is known
     size_missing: tuple[str, ...]
     installed_size_missing: tuple[str, ...]
     unreached: tuple[str, ...]
@@ -155,6 +163,8 @@ class EnvAudit:
     layer: Layer | None
     groups: tuple[tuple[str, tuple[str, ...]], ...]  # dominator groups, for the treemap
     heavy_threshold_bytes: int
+    # What "heavy", the threshold and the treemap weigh: installed bytes only when every package has one.
+    weight_basis: str = BASIS_DOWNLOAD
 
     @property
     def title(self) -> str:
@@ -194,6 +204,12 @@ class AuditReport:
     installed: bool  # whether installed sizes were read
     threshold: Threshold
     regenerate: str
+
+    @property
+    def weight_basis(self) -> str:
+        """``installed`` or ``download`` when every environment uses that basis, else ``mixed``."""
+        bases = {e.weight_basis for e in self.envs}
+        return bases.pop() if len(bases) == 1 else "mixed" if bases else BASIS_DOWNLOAD
 
 
 @dataclass(frozen=True)
@@ -266,13 +282,24 @@ def _env_audit(
     size_of = {n: sizes.get(p.url, 0) for n, p in g.packages.items()}
     w = depgraph.weights(g, size_of)
     total = sum(size_of.values())
+    installed_of: dict[str, int | None] = (
+        {n: installed.get(p.url) for n, p in g.packages.items()} if installed is not None else {}
+    )
+    missing = [n for n, v in installed_of.items() if v is None]
+    installed_total = _known_sum(list(installed_of.values())) if installed is not None else None
     wi = None
-    # Heavy means heavy in the image: installed bytes when they were read, download bytes otherwise.
-    basis, basis_total = w, total
+    unknown_freed: Mapping[str, int] = {}
     if installed is not None:
-        installed_of = {n: installed.get(p.url, 0) for n, p in g.packages.items()}
-        wi = depgraph.weights(g, installed_of)
-        basis, basis_total = wi, sum(installed_of.values())
+        wi = depgraph.weights(g, {n: v or 0 for n, v in installed_of.items()})
+        if missing:
+            # The same dominator arithmetic over 1 per unknown package counts the unknowns each requested
+            # package would free: its installed figure is known only when that count is 0.
+            unknown_freed = depgraph.weights(g, dict.fromkeys(missing, 1)).exclusive
+    # Heavy means heavy in the image: installed bytes when every package has them; with one unknown, an
+    # installed total or ranking would be a guess, so the download sizes stay the basis.
+    basis, basis_total = w, total
+    if wi is not None and installed_total is not None:
+        basis, basis_total = wi, installed_total
     limit = threshold.for_total(basis_total)
     requested = set(g.requested)
     pulls = _pulls_geospatial(g)
@@ -294,11 +321,11 @@ def _env_audit(
                 subdir=p.subdir,
                 url=p.url,
                 size=sizes.get(p.url),
-                installed_size=installed.get(p.url) if installed is not None else None,
+                installed_size=installed_of.get(name),
                 requested=name in requested,
                 exclusive_bytes=w.exclusive[name] if name in requested else None,
                 exclusive_installed_bytes=wi.exclusive[name]
-                if wi is not None and name in requested
+                if wi is not None and name in requested and not unknown_freed.get(name)
                 else None,
                 shared_bytes=w.shared(name) if name in requested else None,
                 dominated_bytes=w.dominated[name],
@@ -316,7 +343,9 @@ def _env_audit(
             file=layer_file,
             packages=len(in_layer),
             size=sum(r.size or 0 for r in in_layer),
-            installed_size=sum(r.installed_size or 0 for r in in_layer) if installed is not None else None,
+            installed_size=_known_sum([r.installed_size for r in in_layer])
+            if installed is not None
+            else None,
         )
     return EnvAudit(
         target=target.label,
@@ -327,11 +356,9 @@ def _env_audit(
         requested_from="specs" if target.requested is not None else "top-level",
         rows=tuple(rows),
         size=total,
-        installed_size=sum(r.installed_size or 0 for r in rows) if installed is not None else None,
+        installed_size=installed_total,
         size_missing=tuple(r.name for r in rows if r.size is None),
-        installed_size_missing=tuple(
-            r.name for r in rows if installed is not None and r.installed_size is None
-        ),
+        installed_size_missing=tuple(missing),
         unreached=tuple(sorted(set(g.packages) - depgraph.reachable(g.deps, g.requested))),
         geospatial_packages=len(geo),
         geospatial_size=sum(r.size or 0 for r in geo),
@@ -339,7 +366,13 @@ def _env_audit(
         layer=layer,
         groups=tuple((top, tuple(members)) for top, members in depgraph.dominator_groups(g, w).items()),
         heavy_threshold_bytes=limit,
+        weight_basis=BASIS_INSTALLED if basis is wi else BASIS_DOWNLOAD,
     )
+
+
+def _known_sum(values: Sequence[int | None]) -> int | None:
+    """The sum, or None when any value is unknown: a partial sum would read as the whole."""
+    return None if any(v is None for v in values) else sum(v or 0 for v in values)
 
 
 def _pulls_geospatial(g: depgraph.DepGraph) -> set[str]:
@@ -390,15 +423,3 @@ def _differences(envs: Sequence[EnvAudit]) -> list[Difference]:
                 )
             )
     return out
-
-
-def human(n: int | None) -> str:
-    """Decimal units, as conda and the channels report sizes; one decimal, stable across runs."""
-    if n is None:
-        return "?"
-    value = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(value) < 1000 or unit == "GB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")

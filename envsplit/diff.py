@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import InputError
+from .graph import top_level
 from .lockset import Lock, LockSet, SizeLookup
 from .models import LockedPackage
 
@@ -170,14 +171,6 @@ def _at(segment: list[Any], k: int) -> Any:
 # --- computing -------------------------------------------------------------------------------------
 
 
-def leaves(packages: Sequence[LockedPackage]) -> frozenset[str]:
-    """Packages no other package of the set depends on: the best guess of what a foreign lock requested."""
-    needed = {
-        dep.split()[0] for p in packages for dep in p.depends if dep.strip() and dep.split()[0] != p.name
-    }
-    return frozenset(p.name for p in packages if p.name not in needed)
-
-
 def _by_name(packages: Sequence[LockedPackage]) -> dict[str, LockedPackage]:
     # A conda environment holds one package per name; if a foreign lock lists one twice, the last wins.
     return {p.name: p for p in packages}
@@ -192,8 +185,10 @@ def diff_platform(
 ) -> PlatformDiff:
     """The changes on one platform; ``old``/``new`` None when the platform is missing from that lock."""
     before, after = _by_name(old or ()), _by_name(new or ())
-    req_old = old_requested if old_requested is not None else leaves(list(before.values()))
-    req_new = new_requested if new_requested is not None else leaves(list(after.values()))
+    # A foreign lock does not say what was asked for: the audit's guess (graph.top_level) stands in, so
+    # both commands call the same packages requested.
+    req_old = old_requested if old_requested is not None else frozenset(top_level(list(before.values())))
+    req_new = new_requested if new_requested is not None else frozenset(top_level(list(after.values())))
     changes = []
     for name in sorted(before.keys() | after.keys()):
         o, n = before.get(name), after.get(name)

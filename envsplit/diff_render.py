@@ -9,6 +9,7 @@ from typing import Any
 from . import __version__
 from .diff import Change, LockDiff, PlatformDiff, SizeDelta, VariantDiff, total
 from .models import LockedPackage
+from .units import human_bytes
 
 SCHEMA = "envsplit-diff"
 SCHEMA_VERSION = 1
@@ -30,24 +31,12 @@ _KIND_WORDS = {
 }
 
 
-def human_size(n: int, signed: bool = True) -> str:
-    """Decimal units, as package indexes show them: ``+12.4 MB``, ``-512.0 kB``, ``0 B``."""
-    sign = ("+" if n > 0 else "-" if n < 0 else "") if signed else ""
-    a = abs(n)
-    if a < 1000:
-        return f"{sign}{a} B"
-    for unit, scale in (("kB", 1e3), ("MB", 1e6), ("GB", 1e9)):
-        if a < scale * 1000 or unit == "GB":
-            return f"{sign}{a / scale:.1f} {unit}"
-    raise AssertionError("unreachable")
-
-
 def _size_text(delta: SizeDelta) -> str:
     if delta.counted == 0 and delta.unknown == 0:
         return ""
     if delta.counted == 0:
         return "size unknown"
-    text = human_size(delta.bytes)
+    text = human_bytes(delta.bytes, signed=True)
     if delta.unknown:
         text += f" ({delta.unknown} of unknown size)"
     return text
@@ -132,7 +121,7 @@ def _table(changes: Sequence[Change], with_sizes: bool) -> list[str]:
         row = f"| {_cell(c.name)} | {_change_text(c)} | {_side(c.old)} | {_side(c.new)} |"
         if with_sizes:
             delta = c.size_delta
-            row += f" {human_size(delta) if delta is not None else '?'} |"
+            row += f" {human_bytes(delta, signed=True)} |"
         rows.append(row)
     return rows
 
@@ -231,7 +220,8 @@ def _markdown(diff: LockDiff, command: str, detail: int) -> str:
     if notes:
         lines += [
             "_Requested_ means named in the variant's specs; where those were not available (foreign "
-            "lockfiles) it means a package no other package depends on.",
+            "lockfiles) it means a package no other package depends on (or a dependency cycle nothing "
+            "else needs, such as python and pip).",
             "",
         ]
     return "\n".join(lines).rstrip("\n") + "\n"

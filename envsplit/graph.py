@@ -14,22 +14,13 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from .models import LockedPackage
+from .models import LockedPackage, dep_name
 
 # Not a valid conda package name, so it cannot collide with one.
 ROOT = "<requested>"
 
 # Enough for any readable answer; the full set of simple paths in a 600-package graph can be astronomic.
 MAX_CHAINS = 200
-
-
-def dep_name(spec: str) -> str:
-    """``"libgdal-core >=3.12,<3.13"`` -> ``"libgdal-core"``; also strips a ``channel::`` prefix."""
-    name = spec.strip().split()[0] if spec.strip() else ""
-    name = name.split("::")[-1]
-    for stop in "=<>!~[":
-        name = name.split(stop)[0]
-    return name.lower()
 
 
 @dataclass(frozen=True)

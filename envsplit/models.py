@@ -148,9 +148,9 @@ class LockedPackage:
 
 
 def dep_name(dependency: str) -> str:
-    """The package name a repodata dependency string is about: ``"numpy >=1.23"`` -> ``numpy``."""
-    head = dependency.strip().split(" ", 1)[0]
-    head = head.rsplit("::", 1)[-1]
+    """The package a dependency string names: ``"libgdal-core >=3.12"``, ``"numpy>=2"`` and
+    ``"conda-forge::libblas"`` -> ``libgdal-core``, ``numpy``, ``libblas``."""
+    head = dependency.strip().split(" ", 1)[0].rsplit("::", 1)[-1]
     for stop in "<>=!~[":
         head = head.split(stop, 1)[0]
     return head.lower()

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import DATA, REPO
+from conftest import CHANNELS, DATA, REPO
 from test_graph import channel_sizes, edges, reach
 
 from envsplit.cli import cli
 from envsplit.compose import compose
 from envsplit.lockfile import explicit
 from envsplit.sources import read_project
+from envsplit.units import human_bytes
 
 SCHEMA = REPO / "docs" / "audit-schema.json"
 PANGEO = DATA / "sources" / "pangeo-notebook.conda-lock.yml"
@@ -47,7 +48,8 @@ def test_rocker_audit_json(rocker: Path, mirror_args: list[str], cache_dir: Path
     jsonschema = pytest.importorskip("jsonschema")
     doc = audit_json(rocker, mirror_args)
     jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
-    assert doc["schema"] == "envsplit-audit" and doc["schema_version"] == 1
+    assert doc["schema"] == "envsplit-audit" and doc["schema_version"] == 2
+    assert (doc["weight_basis"], doc["installed_size_read"]) == ("download", False)
     assert "127.0.0.1" not in json.dumps(doc), "the mirror's address must not leak into the output"
     assert [(e["target"], e["platform"]) for e in doc["environments"]] == [
         (v, p) for v in ("cpu", "cuda", "cpu-spatial", "cuda-spatial") for p in ("linux-64", "linux-aarch64")
@@ -62,6 +64,7 @@ def test_rocker_audit_json(rocker: Path, mirror_args: list[str], cache_dir: Path
         requested = {d.name for d in compose(project, env["target"]).dependencies}
         assert {n for n, r in rows.items() if r["requested"]} == requested
         assert env["requested_from"] == "specs"
+        assert env["weight_basis"] == "download" and env["totals"]["installed_size"] is None
         limit = env["totals"]["heavy_threshold_bytes"]
         assert limit == 50_000_000
         for r in rows.values():
@@ -138,6 +141,62 @@ def test_threshold_percent_and_installed_basis_flagging(
     assert "--threshold 10%" in doc["generator"]["regenerate"]
 
 
+def test_unknown_installed_sizes_stay_unknown(rocker: Path, cache_dir: Path) -> None:
+    """A mirror with repodata but no archives: every installed size is unknown, and no figure says 0."""
+    jsonschema = pytest.importorskip("jsonschema")
+    mirror = ["--mirror", f"conda-forge={CHANNELS / 'conda-forge'}"]
+    common = ["--variant", "cpu", "--variant", "cpu-spatial", "--platform", "linux-64", "--installed-size"]
+    doc = audit_json(rocker, mirror, *common)
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+    assert (doc["weight_basis"], doc["installed_size_read"]) == ("download", True)
+    plain = audit_json(
+        rocker, mirror, "--variant", "cpu", "--variant", "cpu-spatial", "--platform", "linux-64"
+    )
+    for (env, rows), (plain_env, plain_rows) in zip(envs(doc), envs(plain), strict=True):
+        assert env["weight_basis"] == "download"
+        assert env["totals"]["installed_size"] is None
+        assert env["totals"]["installed_size_missing"] == sorted(rows) and len(rows) > 300
+        assert all(r["installed_size"] is None for r in rows.values())
+        for r in rows.values():
+            # Only "frees nothing" (another requested package keeps it) is known without any installed size.
+            freed_nothing = r["requested"] and r["exclusive_bytes"] == 0
+            assert r["exclusive_installed_bytes"] == (0 if freed_nothing else None), r["name"]
+        # Heavy, the threshold and the exclusive weights are exactly those of a download-only audit.
+        assert env["totals"]["heavy_threshold_bytes"] == plain_env["totals"]["heavy_threshold_bytes"]
+        for name, r in rows.items():
+            assert (r["flags"], r["exclusive_bytes"]) == (
+                plain_rows[name]["flags"],
+                plain_rows[name]["exclusive_bytes"],
+            )
+        if env["layer"] is not None:
+            assert env["layer"]["installed_size"] is None
+    cpu = next(rows for env, rows in envs(doc) if env["target"] == "cpu")
+    assert "heavy" in cpu["pytorch-cpu"]["flags"] and cpu["pytorch-cpu"]["exclusive_bytes"] > 50_000_000
+    # A percentage is of the download total while installed sizes are incomplete.
+    pct = audit_json(
+        rocker, mirror, "--variant", "cpu", "--platform", "linux-64", "--installed-size", "--threshold", "10%"
+    )
+    ((env, _),) = envs(pct)
+    assert env["totals"]["heavy_threshold_bytes"] == env["totals"]["size"] // 10 > 0
+    table = run(rocker, "audit", *common, "--top", "3", *mirror)
+    assert table.exit_code == 0, table.output
+    totals = [ln for ln in table.stdout.splitlines() if ln.startswith("│ cpu")]
+    assert [ln.split("│")[5].strip() for ln in totals] == ["?", "?"]
+    assert "0 B" not in table.stdout
+    assert "98.6 MB (? inst.)" in table.stdout
+    assert "heavy: requested packages freeing at least 50.0 MB of download size" in table.stdout
+    assert "so the installed total is unknown (?) and heavy uses download sizes" in table.stdout
+    md = run(rocker, "audit", *common, "--format", "markdown", *mirror)
+    assert "| cpu | linux-64 | 394 | 611.3 MB | ? | - | - |" in md.stdout
+    assert "208 pkgs, 118.2 MB (? installed)" in md.stdout
+    assert "| pytorch-cpu | 2.10.0 | 48.2 kB | ? | 98.6 MB (? inst.) | 216.1 MB | heavy |" in md.stdout
+    html = run(rocker, "audit", *common, "--format", "html", *mirror)
+    assert "Weights are download sizes." in html.stdout
+    assert html.stdout.count("<p>Heavy and the treemap weigh download sizes.</p>") == 2
+    assert "611.3 MB download</title>" in html.stdout
+    assert "<td class=r>0 B</td>" not in html.stdout
+
+
 def test_markdown_and_table_are_deterministic(
     rocker: Path, mirror_args: list[str], cache_dir: Path, tmp_path: Path
 ) -> None:
@@ -177,6 +236,26 @@ def test_markdown_and_table_are_deterministic(
     assert any("pytorch" in ln and "heavy" in ln for ln in lines)
     assert "lighter requested package(s) not shown" in table.stdout
     assert "\x1b[" not in table.stdout
+
+
+def test_sizes_read_the_same_in_audit_and_diff(
+    mirror_args: list[str], cache_dir: Path, tmp_path: Path
+) -> None:
+    """One formatter (envsplit.units) for both commands: decimal units, and no sign on a zero change."""
+    a, b = tmp_path / "a.conda-lock.yml", tmp_path / "b.conda-lock.yml"
+    for lock in (a, b):
+        shutil.copy(PANGEO, lock)
+    args = ["audit", "--variant", str(a), "--variant", str(b), "--platform", "linux-64"]
+    md = run(tmp_path / "no-project", *args, "--format", "markdown", *mirror_args)
+    assert md.exit_code == 0, md.output
+    doc = audit_json(tmp_path / "no-project", mirror_args, *args[1:])
+    (d,) = doc["differences"]
+    env = doc["environments"][0]
+    size = env["totals"]["size"]
+    assert d["size_delta"] == 0 and size > 1_000_000
+    assert f"| {a} | {b} | linux-64 | 0 pkgs, 0 B | 0 pkgs, 0 B | 0 B |" in md.stdout
+    assert f"| {a} | linux-64 | {len(env['packages'])} | {human_bytes(size)} |" in md.stdout
+    assert human_bytes(size).endswith(" MB") and human_bytes(size, signed=True) == "+" + human_bytes(size)
 
 
 def test_audit_of_a_published_lockfile(mirror_args: list[str], cache_dir: Path, tmp_path: Path) -> None:
@@ -261,6 +340,11 @@ def test_why_on_a_lockfile_path(tmp_path: Path) -> None:
         (["audit", "--variant", "cpu", "--platform", "osx-64"], "--platform osx-64: "),
         (["audit", "--variant", "missing.conda-lock.yml"], "missing.conda-lock.yml: lockfile not found"),
         (["audit", "--variant", "cpu", "--threshold", "lots"], "--threshold 'lots': expected a size"),
+        (
+            ["audit", "--variant", "cpu", "--threshold", "150%"],
+            "--threshold '150%': a share of the environment must be more than 0% and at most 100%",
+        ),
+        (["audit", "--variant", "cpu", "--threshold", "0%"], "--threshold '0%': a share of the environment"),
         (
             ["why", "python", "--variant", "cpu-spatial"],
             "cpu-spatial' has no lock yet; run 'envsplit lock --variant cpu-spatial'",

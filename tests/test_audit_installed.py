@@ -13,6 +13,7 @@ from envsplit.cli import cli
 from envsplit.installed_size import CACHE_SUBDIR
 from envsplit.lockfile import conda_lock_yml
 from envsplit.models import LockedPackage
+from envsplit.units import human_bytes
 
 from archives import PackageDef, build_channel, noise
 from httpserver import serve, url
@@ -124,8 +125,9 @@ def test_installed_sizes_read_with_range_requests(
     lock = lockfile(channel_root, tmp_path / "conda-lock.yml")
     cache = tmp_path / "cache"
     doc = audit(lock, f"{base}/testchan", cache, "--threshold", "500kB")
-    assert doc["weight_basis"] == "installed"
+    assert (doc["weight_basis"], doc["installed_size_read"]) == ("installed", True)
     (env,) = doc["environments"]
+    assert env["weight_basis"] == "installed"
     rows = {r["name"]: r for r in env["packages"]}
     defs = {p.name: p for p in packages()}
     sizes = archive_sizes(channel_root)
@@ -155,6 +157,11 @@ def test_installed_sizes_read_with_range_requests(
     before = len(sent)
     assert audit(lock, f"{base}/testchan", cache, "--threshold", "500kB") == doc
     assert not [p for p, _ in sent[before:] if p.endswith(".conda")]
+    # With every installed size known, a percentage is of the installed total.
+    (pct,) = audit(lock, f"{base}/testchan", cache, "--threshold", "40%")["environments"]
+    installed_total = sum(p.installed_size for p in packages())
+    assert installed_total != env["totals"]["size"]
+    assert pct["totals"]["heavy_threshold_bytes"] == int(installed_total * 0.4)
 
 
 def test_missing_archive_gives_null_and_a_warning(channel_root: Path, tmp_path: Path) -> None:
@@ -165,13 +172,51 @@ def test_missing_archive_gives_null_and_a_warning(channel_root: Path, tmp_path: 
     (copy / "testchan" / "noarch" / "tool-2.0-pyh3_0.conda").unlink()
     lock = lockfile(copy, tmp_path / "conda-lock.yml")
     with serve(copy) as server:
-        doc = audit(lock, f"{url(server)}/testchan", tmp_path / "cache")
+        mirror = f"{url(server)}/testchan"
+        doc = audit(lock, mirror, tmp_path / "cache", "--threshold", "250kB")
+        table = CliRunner().invoke(
+            cli,
+            [
+                *("audit", "--variant", str(lock), "--installed-size", "--threshold", "250kB"),
+                *("--mirror", f"{CANONICAL}={mirror}", "--cache-dir", str(tmp_path / "cache")),
+            ],
+            catch_exceptions=False,
+        )
     (env,) = doc["environments"]
     rows = {r["name"]: r for r in env["packages"]}
+    defs = {p.name: p for p in packages()}
     assert rows["tool"]["installed_size"] is None
     assert rows["libbig"]["installed_size"] == 901_000
     assert env["totals"]["installed_size_missing"] == ["tool"]
     assert any("no installed size for 1 archive(s)" in w and "404" in w for w in doc["warnings"])
+    # One unknown makes the total unknown, not the sum of the others.
+    assert env["totals"]["installed_size"] is None
+    # What app frees (app, libbig) is all known; what tool frees (tool) is not.
+    assert (
+        rows["app"]["exclusive_installed_bytes"] == defs["app"].installed_size + defs["libbig"].installed_size
+    )
+    assert rows["tool"]["exclusive_installed_bytes"] is None
+    # Heavy falls back to download sizes: tool's archive is over 250 kB, its unknown installed size is not 0.
+    assert (doc["weight_basis"], env["weight_basis"], doc["installed_size_read"]) == (
+        "download",
+        "download",
+        True,
+    )
+    assert rows["tool"]["size"] > 250_000 and rows["tool"]["flags"] == ["heavy"]
+    assert rows["app"]["flags"] == ["heavy"]
+    assert table.exit_code == 0, table.output
+    tool_row = next(ln for ln in table.stdout.splitlines() if ln.startswith("│ tool "))
+    download = human_bytes(rows["tool"]["size"])
+    assert [c.strip() for c in tool_row.split("│")[3:8]] == [
+        download,
+        "?",
+        f"{download} (? inst.)",
+        human_bytes(rows["tool"]["shared_bytes"]),
+        "heavy",
+    ]
+    total_row = next(ln for ln in table.stdout.splitlines() if "linux-64" in ln and "│" in ln)
+    assert total_row.split("│")[5].strip() == "?"
+    assert "freeing at least 250.0 kB of download size" in table.stdout
 
 
 def test_folder_mirror_reads_archives_from_disk(channel_root: Path, tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from envsplit.diff import classify, diff_locksets, diff_platform, leaves
+from envsplit import graph
+from envsplit.diff import classify, diff_locksets, diff_platform
 from envsplit.errors import InputError
 from envsplit.lockset import Lock, LockSet
 from envsplit.models import LockedPackage
@@ -83,6 +84,12 @@ def test_classify(old: str, new: str, expected: tuple[str, str | None]) -> None:
     assert classify(old, new) == expected
 
 
+def requested_of_foreign_lock(packages: Sequence[LockedPackage]) -> set[str]:
+    """What the diff calls requested in a lock without specs: every package added on one side."""
+    pd = diff_platform("linux-64", [], packages, None, None)
+    return {c.name for c in pd.added if c.requested}
+
+
 def test_leaves_are_packages_nothing_else_needs() -> None:
     packages = [
         pkg("pandas", "2.3.3", depends=["numpy >=1.26", "python >=3.12"]),
@@ -91,7 +98,34 @@ def test_leaves_are_packages_nothing_else_needs() -> None:
         pkg("libblas", "3.9.0"),
         pkg("tzdata", "2025b"),
     ]
-    assert leaves(packages) == {"pandas", "tzdata"}
+    assert requested_of_foreign_lock(packages) == {"pandas", "tzdata"}
+
+
+def test_leaves_of_a_python_pip_cycle_nothing_else_needs_are_both_requested() -> None:
+    # conda-forge's python 3.12 depends on pip, and pip on python: neither is anyone else's dependency
+    # alone, and dropping the cycle would lose the interpreter. The audit calls both top-level; so must diff.
+    packages = [
+        pkg("python", "3.12.12", depends=["pip", "libzlib >=1.3"]),
+        pkg("pip", "25.3", depends=["python >=3.9"]),
+        pkg("libzlib", "1.3.1"),
+    ]
+    assert requested_of_foreign_lock(packages) == {"pip", "python"}
+    assert requested_of_foreign_lock(packages) == set(graph.top_level(packages))
+    # Once something outside needs the cycle, the cycle is a dependency like any other.
+    with_app = [*packages, pkg("app", "1.0", depends=["python >=3.12"])]
+    assert requested_of_foreign_lock(with_app) == {"app"}
+
+
+def test_leaves_read_dependency_names_like_the_graph() -> None:
+    # "numpy>=2" has no space before its constraint; "conda-forge::libblas" names its channel.
+    packages = [
+        pkg("app", "1.0", depends=["numpy>=2", "conda-forge::libblas >=3.9"]),
+        pkg("numpy", "2.3.5"),
+        pkg("libblas", "3.9.0"),
+    ]
+    assert requested_of_foreign_lock(packages) == {"app"}
+    pd = diff_platform("linux-64", packages, [p for p in packages if p.name != "numpy"], None, None)
+    assert [(c.name, c.kind, c.requested) for c in pd.changes] == [("numpy", "removed", False)]
 
 
 def test_platform_diff_kinds_and_requested_from_specs() -> None:

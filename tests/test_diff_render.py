@@ -11,8 +11,9 @@ import pytest
 from test_diff import lock, pkg
 
 from envsplit.diff import LockDiff, diff_locksets
-from envsplit.diff_render import human_size, render_json, render_markdown, summary_line, to_json
+from envsplit.diff_render import render_json, render_markdown, summary_line, to_json
 from envsplit.lockset import LockSet
+from envsplit.units import human_bytes
 
 DOCS = Path(__file__).parent.parent / "docs"
 
@@ -64,10 +65,16 @@ def spatial_diff(sizes: bool = True, transitive: int = 3) -> LockDiff:
         (12_400_000, "+12.4 MB"),
         (-3_210_000_000, "-3.2 GB"),
         (999_999_999_999_999, "+1000000.0 GB"),
+        (999_960, "+1.0 MB"),  # the unit is chosen after rounding: never "1000.0 kB"
+        (-999_999_999, "-1.0 GB"),
+        (None, "?"),
     ],
 )
-def test_human_size(n: int, text: str) -> None:
-    assert human_size(n) == text
+def test_signed_sizes(n: int | None, text: str) -> None:
+    """Size changes in the diff use the same formatter as the audit's sizes, with a sign."""
+    assert human_bytes(n, signed=True) == text
+    if n is not None and n > 0:
+        assert human_bytes(n) == text.removeprefix("+")
 
 
 def test_summary_line_reads_like_a_pr_summary() -> None:
@@ -137,6 +144,14 @@ def test_partly_known_sizes_are_counted_and_flagged() -> None:
     text = render_markdown(diff_locksets(o, n))
     assert "- **v** linux-64: 2 upgraded (2 major), +2.0 kB (1 of unknown size)" in text
     assert "| b | upgrade (major) | 1 `h0_0` | 2 `h0_0` | ? |" in text
+
+
+def test_diff_tables_round_before_picking_the_unit() -> None:
+    o = LockSet("o", {"v": lock("v", {"linux-64": [pkg("a", "1", size=40)]})}, single=True)
+    n = LockSet("n", {"v": lock("v", {"linux-64": [pkg("a", "2", size=1_000_000)]})}, single=True)
+    text = render_markdown(diff_locksets(o, n))
+    assert "| a | upgrade (major) | 1 `h0_0` | 2 `h0_0` | +1.0 MB |" in text
+    assert "kB" not in text
 
 
 def test_unchanged_diff_says_so() -> None:

@@ -596,6 +596,6 @@ def test_subprocess_exit_codes(locked_copy: Path) -> None:
     bad = _run(*envsplit, "lock", cwd=locked_copy)
     assert bad.returncode == 2
     assert bad.stderr == (
-        "error: overlays/spatial.yml:46: add[43]: 'rich' is already in the environment; "
+        "error: overlays/spatial.yml:47: add[43]: 'rich' is already in the environment; "
         "use 'replace: {rich: ...}' to change its spec\n"
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..audit import AuditReport, Difference, EnvAudit, Row, human
+from ..audit import BASIS_INSTALLED, AuditReport, Difference, EnvAudit, Row
+from ..units import human_bytes
 
 _TOTAL = (
     "environment",
@@ -15,10 +16,6 @@ _TOTAL = (
 )
 _REQUESTED = ("package", "version", "download", "installed", "exclusive", "shared", "flags")
 DIFF_COLUMNS = ("a", "b", "platform", "only in a", "only in b", "b - a")
-
-
-def signed(n: int) -> str:
-    return ("+" if n > 0 else "-" if n < 0 else "±") + human(abs(n))
 
 
 def _without_installed(columns: tuple[str, ...], cells: list[str], installed: bool) -> list[str]:
@@ -35,16 +32,20 @@ def requested_columns(installed: bool) -> tuple[str, ...]:
 
 
 def total_cells(e: EnvAudit, installed: bool) -> list[str]:
-    layer = "-" if e.layer is None else f"{e.layer.packages} pkgs, {human(e.layer.size)}"
-    if e.layer is not None and e.layer.installed_size is not None:
-        layer += f" ({human(e.layer.installed_size)} installed)"
-    geo = "-" if not e.geospatial_packages else f"{e.geospatial_packages} pkgs, {human(e.geospatial_size)}"
+    layer = "-" if e.layer is None else f"{e.layer.packages} pkgs, {human_bytes(e.layer.size)}"
+    if e.layer is not None and installed:
+        layer += f" ({human_bytes(e.layer.installed_size)} installed)"
+    geo = (
+        "-"
+        if not e.geospatial_packages
+        else f"{e.geospatial_packages} pkgs, {human_bytes(e.geospatial_size)}"
+    )
     cells = [
         e.target,
         e.platform,
         str(len(e.rows)),
-        human(e.size),
-        human(e.installed_size) if e.installed_size is not None else "-",
+        human_bytes(e.size),
+        human_bytes(e.installed_size),  # "?" when any package's installed size is unknown
         layer,
         geo,
     ]
@@ -52,16 +53,16 @@ def total_cells(e: EnvAudit, installed: bool) -> list[str]:
 
 
 def requested_cells(r: Row, installed: bool) -> list[str]:
-    exclusive = human(r.exclusive_bytes)
-    if installed and r.exclusive_installed_bytes is not None:
-        exclusive += f" ({human(r.exclusive_installed_bytes)} inst.)"
+    exclusive = human_bytes(r.exclusive_bytes)
+    if installed:
+        exclusive += f" ({human_bytes(r.exclusive_installed_bytes)} inst.)"
     cells = [
         r.name,
         r.version,
-        human(r.size),
-        human(r.installed_size) if installed else "-",
+        human_bytes(r.size),
+        human_bytes(r.installed_size) if installed else "-",
         exclusive,
-        human(r.shared_bytes),
+        human_bytes(r.shared_bytes),
         ", ".join(r.flags),
     ]
     return _without_installed(_REQUESTED, cells, installed)
@@ -72,9 +73,9 @@ def diff_cells(d: Difference) -> list[str]:
         d.a,
         d.b,
         d.platform,
-        f"{d.only_a_packages} pkgs, {human(d.only_a_size)}",
-        f"{d.only_b_packages} pkgs, {human(d.only_b_size)}",
-        signed(d.delta),
+        f"{d.only_a_packages} pkgs, {human_bytes(d.only_a_size)}",
+        f"{d.only_b_packages} pkgs, {human_bytes(d.only_b_size)}",
+        human_bytes(d.delta, signed=True),
     ]
 
 
@@ -92,19 +93,23 @@ def env_notes(e: EnvAudit, report: AuditReport) -> list[str]:
         )
     if e.installed_size_missing:
         notes.append(
-            f"no installed size for {len(e.installed_size_missing)} package(s): "
-            + _names(e.installed_size_missing)
+            f"no installed size for {len(e.installed_size_missing)} package(s), so the installed total is "
+            "unknown (?) and heavy uses download sizes: " + _names(e.installed_size_missing)
         )
     if e.geospatial_packages:
         notes.append(
-            f"dropping every geospatial requested package at once would free {human(e.geospatial_removal_bytes)} "
-            "(download)"
+            "dropping every geospatial requested package at once would free "
+            f"{human_bytes(e.geospatial_removal_bytes)} (download)"
         )
     notes.append(
-        f"heavy: requested packages freeing at least {human(e.heavy_threshold_bytes)} "
-        f"(--threshold {report.threshold.text})"
+        f"heavy: requested packages freeing at least {human_bytes(e.heavy_threshold_bytes)} of "
+        f"{basis_words(e)} (--threshold {report.threshold.text})"
     )
     return notes
+
+
+def basis_words(e: EnvAudit) -> str:
+    return "installed size" if e.weight_basis == BASIS_INSTALLED else "download size"
 
 
 def _names(names: tuple[str, ...], shown: int = 12) -> str:

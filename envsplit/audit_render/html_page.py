@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from html import escape
 
 from .. import __version__
-from ..audit import AuditReport, EnvAudit, human
+from ..audit import AuditReport, EnvAudit
+from ..units import human_bytes
 from .common import (
     DIFF_COLUMNS,
+    basis_words,
     diff_cells,
     env_notes,
     requested_cells,
@@ -58,9 +60,9 @@ def _env_section(e: EnvAudit, report: AuditReport, index: int) -> str:
                     r.name,
                     r.version,
                     r.build,
-                    human(r.size),
-                    human(r.installed_size),
-                    human(r.dominated_bytes),
+                    human_bytes(r.size),
+                    human_bytes(r.installed_size),
+                    human_bytes(r.dominated_bytes),
                     "yes" if r.requested else "",
                     ", ".join(r.flags),
                 ],
@@ -75,7 +77,8 @@ def _env_section(e: EnvAudit, report: AuditReport, index: int) -> str:
         [
             f'<section id="env-{index}">',
             f"<h2>{escape(e.target)} ({escape(e.platform)})</h2>",
-            treemap_svg(e, report.installed),
+            f"<p>Heavy and the treemap weigh {basis_words(e)}s.</p>",
+            treemap_svg(e),
             '<p class="legend">Each outlined block is a requested package with everything only it needs; '
             'the grey block holds what several need.<span style="background:#59a14f"></span>geospatial</p>',
             f'<ul class="notes">{notes}</ul>',
@@ -92,6 +95,15 @@ def _env_section(e: EnvAudit, report: AuditReport, index: int) -> str:
     )
 
 
+def _basis_sentence(report: AuditReport) -> str:
+    if report.weight_basis == "mixed":
+        return (
+            "Weights are installed sizes where every package's installed size is known, download sizes "
+            "elsewhere; each environment says which."
+        )
+    return f"Weights are {report.weight_basis} sizes."
+
+
 def render_html(report: AuditReport) -> str:
     parts = [
         "<!DOCTYPE html>",
@@ -103,7 +115,7 @@ def render_html(report: AuditReport) -> str:
         "<title>envsplit audit</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>envsplit audit</h1>",
-        f"<p>Weights are {'installed' if report.installed else 'download'} sizes. "
+        f"<p>{_basis_sentence(report)} "
         "Exclusive: what leaves the environment if that package alone is dropped from the specs; "
         "shared: what it needs that stays anyway; dominated: what leaves if that package itself disappeared.</p>",
         "<h2>Totals</h2>",

@@ -1,4 +1,4 @@
-"""The audit as JSON, following docs/audit-schema.md (schema ``envsplit-audit``, version 1)."""
+"""The audit as JSON, following docs/audit-schema.md (schema ``envsplit-audit``, version 2)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def _env(e: EnvAudit) -> dict[str, Any]:
         "platform": e.platform,
         "base": e.base,
         "requested_from": e.requested_from,
+        "weight_basis": e.weight_basis,
         "totals": {
             "packages": len(e.rows),
             "requested": sum(r.requested for r in e.rows),
@@ -65,7 +66,8 @@ def document(report: AuditReport) -> dict[str, Any]:
         "schema": "envsplit-audit",
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "envsplit", "version": __version__, "regenerate": report.regenerate},
-        "weight_basis": "installed" if report.installed else "download",
+        "weight_basis": report.weight_basis,
+        "installed_size_read": report.installed,
         "heavy_threshold": report.threshold.text,
         "environments": [_env(e) for e in report.envs],
         "differences": [

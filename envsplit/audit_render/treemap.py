@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from ..audit import FLAG_GEOSPATIAL, FLAG_PULLS_GEOSPATIAL, EnvAudit, human
+from ..audit import BASIS_INSTALLED, FLAG_GEOSPATIAL, FLAG_PULLS_GEOSPATIAL, EnvAudit
+from ..units import human_bytes
 
 WIDTH = 960
 HEIGHT = 540
@@ -43,8 +44,10 @@ def _fit(text: str, width: float) -> str:
     return text if len(text) <= chars else text[: max(chars - 1, 0)] + "…"
 
 
-def treemap_svg(env: EnvAudit, installed: bool) -> str:
+def treemap_svg(env: EnvAudit) -> str:
     rows = {r.name: r for r in env.rows}
+    # Installed bytes only when every package has them: a tile of unknown size cannot be drawn to scale.
+    installed = env.weight_basis == BASIS_INSTALLED
 
     def weight(name: str) -> int:
         r = rows[name]
@@ -60,8 +63,8 @@ def treemap_svg(env: EnvAudit, installed: bool) -> str:
         for key, members in groups.items()
     ]
     weighted = sorted((w for w in weighted if w[0] > 0), key=lambda w: (-w[0], w[1]))
-    basis = "installed" if installed else "download"
-    title = f"{env.target} on {env.platform}: {len(env.rows)} packages, {human(sum(w for w, _, _ in weighted))} {basis}"
+    basis = env.weight_basis
+    title = f"{env.target} on {env.platform}: {len(env.rows)} packages, {human_bytes(sum(w for w, _, _ in weighted))} {basis}"
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
         f'height="{HEIGHT}" role="img" aria-label="{escape(title)}" class="treemap">',
@@ -75,9 +78,9 @@ def treemap_svg(env: EnvAudit, installed: bool) -> str:
         requested = rows.get(key)
         if requested is not None and requested.requested:
             frees = requested.exclusive_installed_bytes if installed else requested.exclusive_bytes
-            caption = f"{key}: frees {human(frees)}" if frees else f"{key}: needed by others too"
+            caption = f"{key}: frees {human_bytes(frees)}" if frees else f"{key}: needed by others too"
         else:
-            caption = f"{key}: {human(total)}"
+            caption = f"{key}: {human_bytes(total)}"
         parts.append(f'<g class="group"><title>{escape(caption)}</title>')
         parts.append(
             f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(dx)}" height="{_f(dy)}" fill="{colour}" '
@@ -93,7 +96,7 @@ def treemap_svg(env: EnvAudit, installed: bool) -> str:
             r = rows[member]
             geo = FLAG_GEOSPATIAL in r.flags or FLAG_PULLS_GEOSPATIAL in r.flags
             cx, cy, cdx, cdy = cell["x"], cell["y"], cell["dx"], cell["dy"]
-            tip = f"{r.name} {r.version} {r.build}: {human(weight(member))}" + (
+            tip = f"{r.name} {r.version} {r.build}: {human_bytes(weight(member))}" + (
                 f" [{', '.join(r.flags)}]" if r.flags else ""
             )
             parts.append(
@@ -106,7 +109,7 @@ def treemap_svg(env: EnvAudit, installed: bool) -> str:
                 )
                 if cdy >= 28:
                     parts.append(
-                        f'<text x="{_f(cx + 3)}" y="{_f(cy + 24)}" class="ps">{escape(human(weight(member)))}</text>'
+                        f'<text x="{_f(cx + 3)}" y="{_f(cy + 24)}" class="ps">{escape(human_bytes(weight(member)))}</text>'
                     )
             parts.append("</g>")
         parts.append("</g>")

@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..models import LockedPackage
+from ..models import LockedPackage, dep_name
 
 
 def _dependencies(depends: Sequence[str]) -> dict[str, str]:
     # conda-lock keys dependencies by name; a second spec for the same name is dropped, as conda-lock does.
     out: dict[str, str] = {}
     for dep in depends:
-        name, _, spec = dep.strip().partition(" ")
-        out.setdefault(name, spec.strip() or "*")
+        name = dep_name(dep)
+        spec = dep.strip().split("::")[-1][len(name) :].strip()
+        out.setdefault(name, spec or "*")
     return out
 
 

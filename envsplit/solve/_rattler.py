@@ -10,7 +10,7 @@ from typing import Any
 
 from ..channels import ChannelSource
 from ..errors import InputError, SolveError
-from ..models import LockedPackage, VariantSpec
+from ..models import LockedPackage, VariantSpec, dep_name
 from .gateway import canonical_of, make_gateway, rattler_channels
 
 _CUDA_BUILD = re.compile(r"(^|_)cuda\d")
@@ -157,7 +157,7 @@ def _explain(exc: Exception) -> str:
 
 
 def _is_cuda_build(p: LockedPackage) -> bool:
-    return bool(_CUDA_BUILD.search(p.build)) or any(d.split()[0] == "__cuda" for d in p.depends)
+    return bool(_CUDA_BUILD.search(p.build)) or any(dep_name(d) == "__cuda" for d in p.depends)
 
 
 def _to_locked(record: Any, sources: list[ChannelSource]) -> LockedPackage:
