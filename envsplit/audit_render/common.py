@@ -16,6 +16,8 @@ _TOTAL = (
 )
 _REQUESTED = ("package", "version", "download", "installed", "exclusive", "shared", "flags")
 DIFF_COLUMNS = ("a", "b", "platform", "only in a", "only in b", "b - a")
+# Columns holding numbers, aligned right in every tabular format.
+RIGHT_ALIGNED = frozenset({"packages", "download", "installed", "exclusive", "shared", "b - a", "dominated"})
 
 
 def _without_installed(columns: tuple[str, ...], cells: list[str], installed: bool) -> list[str]:

@@ -10,6 +10,7 @@ from ..audit import AuditReport, EnvAudit
 from ..units import human_bytes
 from .common import (
     DIFF_COLUMNS,
+    RIGHT_ALIGNED,
     basis_words,
     diff_cells,
     env_notes,
@@ -20,7 +21,6 @@ from .common import (
 )
 from .treemap import treemap_svg
 
-_RIGHT = {"packages", "download", "installed", "exclusive", "shared", "b - a", "dominated"}
 _CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; background: #fff; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 2em; }
@@ -35,11 +35,11 @@ ul.notes { color: #444; } footer { margin-top: 3em; color: #666; font-size: 12px
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th{' class=r' if c in _RIGHT else ''}>{escape(c)}</th>" for c in columns)
+    head = "".join(f"<th{' class=r' if c in RIGHT_ALIGNED else ''}>{escape(c)}</th>" for c in columns)
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td{' class=r' if c in _RIGHT else ''}>{escape(v)}</td>"
+            f"<td{' class=r' if c in RIGHT_ALIGNED else ''}>{escape(v)}</td>"
             for c, v in zip(columns, row, strict=True)
         )
         + "</tr>\n"

@@ -8,6 +8,7 @@ from .. import __version__
 from ..audit import AuditReport
 from .common import (
     DIFF_COLUMNS,
+    RIGHT_ALIGNED,
     diff_cells,
     env_notes,
     limited,
@@ -17,8 +18,6 @@ from .common import (
     total_columns,
 )
 
-_RIGHT = {"packages", "download", "installed", "exclusive", "shared", "b - a"}
-
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
@@ -26,7 +25,7 @@ def _cell(text: str) -> str:
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(columns) + " |"]
-    lines.append("|" + "|".join("---:" if c in _RIGHT else "---" for c in columns) + "|")
+    lines.append("|" + "|".join("---:" if c in RIGHT_ALIGNED else "---" for c in columns) + "|")
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return lines
 

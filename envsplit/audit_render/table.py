@@ -7,6 +7,7 @@ import io
 from ..audit import AuditReport
 from .common import (
     DIFF_COLUMNS,
+    RIGHT_ALIGNED,
     diff_cells,
     env_notes,
     limited,
@@ -15,8 +16,6 @@ from .common import (
     total_cells,
     total_columns,
 )
-
-_RIGHT = {"packages", "download", "installed", "exclusive", "shared", "b - a"}
 
 
 def render_table(report: AuditReport, top: int, width: int) -> str:
@@ -32,7 +31,7 @@ def render_table(report: AuditReport, top: int, width: int) -> str:
         # Text objects, not strings: a path or package name must never be read as rich markup.
         t = Table(title=Text(title), title_justify="left", show_lines=False)
         for c in columns:
-            t.add_column(Text(c), justify="right" if c in _RIGHT else "left", overflow="fold")
+            t.add_column(Text(c), justify="right" if c in RIGHT_ALIGNED else "left", overflow="fold")
         for row in rows:
             t.add_row(*(Text(cell) for cell in row))
         return t
