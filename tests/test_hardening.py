@@ -226,3 +226,15 @@ def test_outputs_of_removed_variants_are_pointed_out(locked: Path) -> None:
         "warning: dockerfiles/Dockerfile.cuda-spatial belongs to no variant of envsplit.yml; delete it"
         in (result.output)
     )
+
+
+def test_unreachable_mirror_is_one_line_per_pair_naming_it(locked: Path) -> None:
+    edit(locked / "overlays/cpu.yml", "replace:", "add: [bokeh]\nreplace:")
+    result = run(locked, "lock", "--variant", "cpu", "--mirror", "conda-forge=http://127.0.0.1:9/conda-forge")
+    assert result.exit_code == 1
+    failures = [ln for ln in result.output.splitlines() if ln.startswith("cannot read the repodata")]
+    assert len(failures) == 2
+    assert failures[0].startswith(
+        "cannot read the repodata of http://127.0.0.1:9/conda-forge (Connection refused"
+    )
+    assert "Caused by" not in result.output

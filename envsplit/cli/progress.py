@@ -33,7 +33,7 @@ class CliReporter:
     def done(self, result: PairResult) -> None:
         if self._progress is not None:
             self._progress.advance(self._task)
-        if self.verbosity >= 1 or (result.status == "failed" and self.verbosity >= 0):
+        if self.verbosity >= 1:  # failures are told in full by the command itself
             detail = f": {result.detail}" if result.detail and result.status != "failed" else ""
             self._print(f"{result.variant:<20} {result.platform:<14} {result.status}{detail}")
 

@@ -153,6 +153,15 @@ async def _solve(
 
 def _explain(exc: Exception) -> str:
     text = str(exc).strip()
+    fetch = re.match(r"error sending request for url \((?P<url>[^)]+)\)", text)
+    if fetch:
+        # rattler's chain of "Caused by:" lines ends with the reason a person can act on.
+        reason = text.splitlines()[-1].removeprefix("Caused by:").strip()
+        channel = fetch.group("url").rsplit("/", 2)[0]
+        return (
+            f"cannot read the repodata of {channel} ({reason}); check the channel URL, the --mirror "
+            "setting and the network"
+        )
     return text or type(exc).__name__
 
 
