@@ -39,7 +39,7 @@ class LockOptions:
 class PairResult:
     variant: str
     platform: str
-    status: str  # "locked", "unchanged", "stale", "failed", "bad-input" (see LockReport.input_errors)
+    status: str  # "locked", "unchanged", "stale", "failed"
     detail: str = ""
 
 
@@ -48,12 +48,10 @@ class LockReport:
     results: list[PairResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
-    # bad input found only while solving (a package no channel has): reported once, exit code 2
-    input_errors: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[PairResult]:
-        return [r for r in self.results if r.status in ("failed", "bad-input")]
+        return [r for r in self.results if r.status == "failed"]
 
     @property
     def stale(self) -> list[PairResult]:
@@ -117,8 +115,7 @@ class _Run:
         self.lines: dict[str, dict[str, list[str]]] = {}
         self.packages: dict[str, dict[str, list[LockedPackage]]] = {}
         self.broken: set[str] = set()  # variants that failed or are stale in --check mode
-        # (where written, name, channels, close matches) -> platforms on which no channel has the name
-        self.unknown: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = {}
+        self.names_checked = False
 
     @property
     def solver(self) -> Solver:
@@ -207,6 +204,9 @@ class _Run:
             for p in carried:
                 if p not in kept and p in hashes:
                     stale[p] = "its lock could not be read"
+        if not self.names_checked:
+            self.check_names()
+            self.names_checked = True
         solved = self._solve_all(spec, [p for p in spec.platforms if p in stale])
         if solved is None:
             return  # nothing of a failed variant is written
@@ -257,7 +257,6 @@ class _Run:
     def _solve_all(self, spec: VariantSpec, platforms: list[str]) -> dict[str, list[LockedPackage]] | None:
         solved: dict[str, list[LockedPackage]] = {}
         failed: dict[str, str] = {}
-        bad_input: set[str] = set()
         for platform in platforms:
             self.reporter.begin(spec.name, platform)
             base: list[LockedPackage] = []
@@ -269,38 +268,41 @@ class _Run:
                 solved[platform] = self.layered.solve(spec, platform, base)
             except SolveError as exc:
                 failed[platform] = exc.explanation
-                if self._unknown_names(spec, platform):
-                    bad_input.add(platform)
         if not failed:
             return solved
         self.broken.add(spec.name)
         for platform in platforms:
-            if platform in bad_input:
-                self._finish(spec.name, platform, "bad-input", "a requested package does not exist")
-            else:
-                detail = failed.get(platform) or f"not written: {spec.name!r} failed on {', '.join(failed)}"
-                self._finish(spec.name, platform, "failed", detail)
+            detail = failed.get(platform) or f"not written: {spec.name!r} failed on {', '.join(failed)}"
+            self._finish(spec.name, platform, "failed", detail)
         return None
 
-    def _unknown_names(self, spec: VariantSpec, platform: str) -> bool:
-        """A typo in a package name is bad input, not an unsatisfiable variant: say where it was written."""
-        unknown = self.solver.unknown_names(spec, platform)
-        for dep in spec.dependencies:
-            if dep.name in unknown:
-                key = (dep.origin, dep.name, ", ".join(spec.channels), tuple(unknown[dep.name]))
-                self.unknown.setdefault(key, [])
-                if platform not in self.unknown[key]:
-                    self.unknown[key].append(platform)
-        return bool(unknown)
+    def check_names(self) -> None:
+        """Before the first solve: a package no channel has is a typo, bad input, and nothing is written.
 
-    def unknown_messages(self) -> list[str]:
-        out = []
-        for (origin, name, channels, close), platforms in self.unknown.items():
+        Every planned variant is checked, extensions included, because a base is solved preferring what
+        its extensions pick: a typo there would otherwise change the base before being reported.
+        """
+        # (where written, name) -> channels searched, platforms missing it, close matches
+        found: dict[tuple[str, str], tuple[list[str], list[str], list[str]]] = {}
+        for spec in self.specs.values():
+            for platform in spec.platforms:
+                unknown = self.solver.unknown_names(spec, platform)
+                for dep in spec.dependencies:
+                    if dep.name in unknown:
+                        channels, platforms, close = found.setdefault((dep.origin, dep.name), ([], [], []))
+                        channels.extend(c for c in spec.channels if c not in channels)
+                        platforms.extend([platform] if platform not in platforms else [])
+                        close.extend(m for m in unknown[dep.name] if m not in close)
+        messages = []
+        for (origin, name), (channels, platforms, close) in found.items():
             hint = (
                 f"; did you mean {' or '.join(repr(m) for m in close)}?" if close else "; check the spelling"
             )
-            out.append(f"{origin}: no package {name!r} in {channels} for {', '.join(platforms)}{hint}")
-        return out
+            messages.append(
+                f"{origin}: no package {name!r} in {', '.join(channels)} for {', '.join(platforms)}{hint}"
+            )
+        if messages:
+            raise InputError("\n".join(messages))
 
     def _locked(self, name: str, platform: str) -> list[LockedPackage]:
         """The packages of the current lock; an unreadable lock is no preference (it gets rewritten)."""
@@ -447,7 +449,6 @@ def lock(
             run.lock_variant(spec, platforms)
     finally:
         run.close()
-    run.report.input_errors = run.unknown_messages()
     pip = sorted({p for spec, _ in plan for p in spec.pip})
     if pip and run.report.solved:  # said when locks are made, not on every no-op or --check
         run.report.warnings.append(

@@ -510,9 +510,8 @@ def test_misspelled_package_is_bad_input_named_once_with_a_suggestion(
         "error: overlays/cuda.yml:7: add[0]: no package 'cudff' in rapidsai, conda-forge for "
         "linux-64, linux-aarch64; did you mean 'cudf'?\n"
     ) in result.stderr
-    assert "FAILED cuda " not in result.stderr
-    assert not (rocker_project / "locks/cuda").exists()
-    assert (rocker_project / "locks/cpu/conda-linux-64.lock").exists()
+    assert "FAILED" not in result.stderr
+    assert not (rocker_project / "locks").exists()  # bad input: nothing is written, not even the cpu locks
 
 
 # --- show -------------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except EnvsplitError as exc:
-            click.echo(f"error: {exc}", err=True)
+            for line in str(exc).splitlines() or [""]:  # several findings: one "error:" line each
+                click.echo(f"error: {line}" if line and not line.startswith(" ") else line, err=True)
             ctx.exit(exc.exit_code)
 
 

@@ -83,18 +83,24 @@ class RattlerSolver:
         from rattler import Subdir
 
         _, channels = rattler_channels(variant.channels, self._mirrors, self._base_dir)
+        subdirs = [Subdir(platform), Subdir("noarch")]
+        wanted = sorted({d.name for d in variant.dependencies})
         try:
-            names = self._loop.run_until_complete(
-                self._gateway_for().names(channels, [Subdir(platform), Subdir("noarch")])
+            # A query for just these names is what the solve reads anyway; all names only on a miss.
+            found = self._loop.run_until_complete(
+                self._gateway_for().query(channels, subdirs, wanted, recursive=False)
             )
-        except Exception:  # the solve error already explains an unreachable channel
+            present = {r.name.normalized for records in found for r in records}
+            missing = [n for n in wanted if n not in present]
+            if not missing:
+                return {}
+            known = {
+                n.normalized
+                for n in self._loop.run_until_complete(self._gateway_for().names(channels, subdirs))
+            }
+        except Exception:  # an unreachable channel: the solve that follows explains it
             return {}
-        known = {n.normalized for n in names}
-        return {
-            d.name: difflib.get_close_matches(d.name, known, n=3, cutoff=0.75)
-            for d in variant.dependencies
-            if d.name not in known
-        }
+        return {n: difflib.get_close_matches(n, known, n=3, cutoff=0.75) for n in missing}
 
     def _records_for(
         self, gateway: Any, channels: list[Any], subdirs: list[str], wanted: Sequence[LockedPackage]
