@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ._yaml import Source
+from .channels import canonical_url
 from .errors import InputError
 from .models import Dependency, Operation, Overlay, Project, VariantSpec
 
@@ -95,6 +96,13 @@ def compose(project: Project, name: str, _cache: dict[str, VariantSpec] | None =
             f"{project.environment.path.name}: channels: variant {name!r} has no channel; "
             "list at least one, e.g. conda-forge"
         )
+    for dep in state.deps:
+        prefix = dep.spec.split("::", 1)[0] if "::" in dep.spec.split(" ", 1)[0] else None
+        if prefix is not None and canonical_url(prefix) not in {canonical_url(c) for c in state.channels}:
+            raise InputError(
+                f"{dep.origin}: {dep.spec!r} asks for channel {prefix!r}, which variant {name!r} does not use "
+                f"({', '.join(state.channels)}); add it to the channels or drop the prefix"
+            )
     spec = VariantSpec(
         name=name,
         base=config.base,

@@ -11,9 +11,18 @@ from ._yaml import display_path
 from .errors import InputError
 
 
+def unchanged(path: Path, text: str) -> bool:
+    """Whether ``path`` already holds exactly ``text`` (a folder or unreadable file in its place does not)."""
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def write_files(files: Mapping[Path, str]) -> None:
     """Write every file to a temp sibling first, then rename them all; nothing is replaced if any write fails."""
     staged: list[tuple[str, Path]] = []
+    path = Path()
     try:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -21,22 +30,17 @@ def write_files(files: Mapping[Path, str]) -> None:
             staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
-    except BaseException as exc:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise _cannot_write(exc) from None
-        raise
-    try:
         for tmp, path in staged:
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)
     except OSError as exc:
-        raise _cannot_write(exc) from None
-
-
-def _cannot_write(exc: OSError) -> InputError:
-    where = display_path(Path(exc.filename).parent) if exc.filename else "output"
-    return InputError(
-        f"{where}: cannot write ({exc.strerror or exc}); check the folder's permissions and space"
-    )
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise InputError(
+            f"{display_path(path)}: cannot write ({exc.strerror or exc}); check that its folder is writable, "
+            "has space, and that nothing else (a folder, a file) is in the way"
+        ) from None
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise

@@ -16,6 +16,7 @@ from ._yaml import display_path
 from .channels import check_mirrors
 from .compose import base_chain, compose, variant_order
 from .errors import InputError, SolveError
+from .fsutil import unchanged
 from .hashing import input_hash
 from .layering import LayeredSolver
 from .lockfile import explicit, header
@@ -358,9 +359,7 @@ class _Run:
         for platform, lines in rendered.lines.items():
             self.lines.setdefault(spec.name, {})[platform] = lines
         # Identical content is not rewritten: mtimes stay, and the summary counts real changes.
-        files = {
-            p: t for p, t in rendered.files.items() if not p.exists() or p.read_text(encoding="utf-8") != t
-        }
+        files = {p: t for p, t in rendered.files.items() if not unchanged(p, t)}
         write_files(files)
         for platform in extra:
             for name in (lockfile.explicit_name(platform), lockfile.layer_name(platform)):

@@ -27,7 +27,7 @@ def environment_yaml(variant: VariantSpec, env_name: str | None) -> str:
     lines.append(f"name: {_quote(f'{env_name}-{variant.name}' if env_name else variant.name)}")
     lines.append("channels:")
     lines += [f"  - {_quote(c)}" for c in variant.channels]
-    lines.append("dependencies:")
+    lines.append("dependencies:" if variant.dependencies or variant.pip else "dependencies: []")
     lines += [f"  - {_quote(d.spec)}" for d in variant.dependencies]
     if variant.pip:
         lines.append("  - pip:")

@@ -30,6 +30,8 @@ VARIANT_KEYS = ("overlays", "base", "image")
 DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix")
 # What conda and rattler detect; a typo here would silently change nothing but the lock's hash.
 VIRTUAL_PACKAGES = ("__archspec", "__cuda", "__glibc", "__linux", "__osx", "__unix", "__win")
+# registry/repository[:tag][@digest]: no spaces, lower-case path components are checked separately.
+_IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _VERSION_RE = re.compile(r"^[0-9A-Za-z_.+!*-]+(=[0-9A-Za-z_.+*-]+)?$")
 
@@ -136,6 +138,16 @@ def parse_channels(src: _yaml.Source, value: Any, entry: str, node: Any, key: An
     for i, channel in enumerate(channels):
         if channel == "nodefaults":
             continue
+        if channel.startswith(("/", ".", "~")):
+            raise src.error(
+                f"{entry}[{i}]",
+                f"{channel!r} is a folder, not a channel; use its canonical name or URL here and give the "
+                "folder as a mirror (--mirror CHANNEL=FOLDER or 'mirrors:' in envsplit.yml)",
+                value,
+                i,
+            )
+        if channel in out:
+            raise src.error(f"{entry}[{i}]", f"{channel!r} is listed twice; keep one", value, i)
         if channel == "defaults":
             raise src.error(
                 f"{entry}[{i}]",
@@ -230,6 +242,11 @@ def _check_operation(src: _yaml.Source, data: Any, key: str, value: Any) -> Any:
         return parse_virtual_packages(src, value, key, data, key)
     if key == "platforms":
         platforms = _str_list(src, value, key, data, key)
+        if not platforms:
+            raise src.error(key, "empty; list the platforms this variant keeps, e.g. [linux-64]", data, key)
+        for i, p in enumerate(platforms):
+            if p in platforms[:i]:
+                raise src.error(f"platforms[{i}]", f"{p!r} is listed twice; keep one", value, i)
         for i, p in enumerate(platforms):
             if p not in KNOWN_PLATFORMS:
                 raise src.error(
@@ -328,6 +345,13 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         _unknown_keys(src, vdata, VARIANT_KEYS, entry)
         names = _str_list(src, vdata.get("overlays", []), f"{entry}.overlays", vdata, "overlays")
         for i, oname in enumerate(names):
+            if oname in names[:i]:
+                raise src.error(
+                    f"{entry}.overlays[{i}]",
+                    f"overlay {oname!r} is listed twice; keep one",
+                    vdata["overlays"],
+                    i,
+                )
             if oname not in overlays:
                 opath = overlays_dir / f"{oname}.yml"
                 if not opath.exists():
@@ -346,6 +370,17 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
             raise src.error(
                 f"{entry}.image", "expected an image reference such as ubuntu:24.04", vdata, "image"
             )
+        if image is not None and base is not None:
+            raise src.error(
+                f"{entry}.image",
+                f"a variant with a base is built FROM its base's image ({base!r}); set image on {base!r} instead",
+                vdata,
+                "image",
+            )
+        if image is not None and not _IMAGE_RE.match(image.strip()):
+            raise src.error(
+                f"{entry}.image", f"{image!r} is not an image reference such as ubuntu:24.04", vdata, "image"
+            )
         variants[vname] = VariantConfig(
             name=vname, overlays=tuple(names), base=base, image=image, node=variants_raw
         )
@@ -358,11 +393,28 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
                 "base",
             )
     output = root / _folder(src, data, "output", "locks")
+    if output.exists() and not output.is_dir():
+        raise src.error(
+            "output", f"{_yaml.display_path(output)} is a file; name a folder for the locks", data, "output"
+        )
     docker_raw = _mapping(src, data.get("docker", {}), "docker", data, "docker")
     _unknown_keys(src, docker_raw, DOCKER_KEYS, "docker")
     for key, value in docker_raw.items():
         if not isinstance(value, str) or not value.strip():
             raise src.error(f"docker.{key}", "expected a non-empty string", docker_raw, key)
+        if key in ("image", "micromamba", "repository") and not _IMAGE_RE.match(value.strip()):
+            raise src.error(
+                f"docker.{key}", f"{value!r} is not an image reference such as ubuntu:24.04", docker_raw, key
+            )
+        if key == "repository" and value != value.lower():
+            raise src.error(f"docker.{key}", "image repositories are lower-case in Docker", docker_raw, key)
+        if key == "output" and (Path(value).is_absolute() or ".." in Path(value).parts):
+            raise src.error(
+                f"docker.{key}",
+                "must be a folder inside the project: Dockerfiles are built from the project root",
+                docker_raw,
+                key,
+            )
     docker = DockerConfig(**{k.replace("-", "_"): v.strip() for k, v in docker_raw.items()})
     return Project(
         root=root,

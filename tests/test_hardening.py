@@ -77,6 +77,52 @@ def edit(path: Path, old: str, new: str) -> None:
             "output: [locks]",
             "envsplit.yml:5: output: expected a folder path such as 'locks'",
         ),
+        (
+            "overlays/cpu.yml",
+            "replace:",
+            "platforms: []\nreplace:",
+            "overlays/cpu.yml:2: platforms: empty; list the platforms this variant keeps, e.g. [linux-64]",
+        ),
+        (
+            "environment.yml",
+            "  - conda-forge\n",
+            "  - conda-forge\n  - conda-forge\n",
+            "environment.yml:6: channels[1]: 'conda-forge' is listed twice; keep one",
+        ),
+        (
+            "overlays/cuda.yml",
+            "prepend: [rapidsai]",
+            "prepend: [./channels/rapidsai]",
+            "overlays/cuda.yml:3: channels.prepend[0]: './channels/rapidsai' is a folder, not a channel; use its "
+            "canonical name or URL here and give the folder as a mirror (--mirror CHANNEL=FOLDER or 'mirrors:' "
+            "in envsplit.yml)",
+        ),
+        (
+            "overlays/cpu.yml",
+            "replace:",
+            "add: [rapidsai::cudf]\nreplace:",
+            "overlays/cpu.yml:2: add[0]: 'rapidsai::cudf' asks for channel 'rapidsai', which variant 'cpu' does "
+            "not use (conda-forge); add it to the channels or drop the prefix",
+        ),
+        (
+            "envsplit.yml",
+            "cpu-spatial: {base: cpu, overlays: [spatial]}",
+            "cpu-spatial: {base: cpu, overlays: [spatial], image: 'debian:12'}",
+            "envsplit.yml:9: variants.cpu-spatial.image: a variant with a base is built FROM its base's image "
+            "('cpu'); set image on 'cpu' instead",
+        ),
+        (
+            "envsplit.yml",
+            "repository: ghcr.io/rocker-org/ml",
+            "repository: ghcr.io/Rocker-Org/ml",
+            "envsplit.yml:12: docker.repository: image repositories are lower-case in Docker",
+        ),
+        (
+            "envsplit.yml",
+            "cpu: {overlays: [cpu]}",
+            "cpu: {overlays: [cpu, cpu]}",
+            "envsplit.yml:7: variants.cpu.overlays[1]: overlay 'cpu' is listed twice; keep one",
+        ),
     ],
     ids=[
         "defaults-channel",
@@ -84,6 +130,13 @@ def edit(path: Path, old: str, new: str) -> None:
         "virtual-package-typo",
         "platform-twice",
         "output-not-a-path",
+        "overlay-platforms-empty",
+        "channel-twice",
+        "folder-as-channel",
+        "channel-prefix-not-used",
+        "image-on-extension",
+        "upper-case-repository",
+        "overlay-twice",
     ],
 )
 def test_more_bad_input(locked: Path, file: str, old: str, new: str, message: str) -> None:
@@ -130,13 +183,26 @@ def test_relative_mirror_folder_is_taken_from_the_working_directory(locked: Path
     assert "1 solved" in result.output
 
 
-def test_unwritable_output_is_one_message(locked: Path) -> None:
+def test_output_that_is_a_file_is_bad_input(locked: Path) -> None:
     edit(locked / "envsplit.yml", "output: locks", "output: environment.yml")
-    result = run(locked, "lock", "--variant", "cpu", "--platform", "linux-64", *MIRRORS)
+    result = run(locked, "lock", *MIRRORS)
+    assert (result.exit_code, result.output) == (
+        2,
+        "error: envsplit.yml:5: output: environment.yml is a file; name a folder for the locks\n",
+    )
+
+
+def test_a_folder_in_place_of_a_lockfile_is_one_message(locked: Path) -> None:
+    lock = locked / "locks/cpu/conda-linux-64.lock"
+    lock.unlink()
+    lock.mkdir()
+    result = run(locked, "lock", *MIRRORS)
     assert result.exit_code == 2, result.output
-    assert result.output.splitlines()[-1].startswith("error: environment.yml")
-    assert "cannot write" in result.output
-    assert "Traceback" not in result.output
+    assert result.output.splitlines()[-1] == (
+        "error: locks/cpu/conda-linux-64.lock: cannot write (Is a directory); check that its folder is "
+        "writable, has space, and that nothing else (a folder, a file) is in the way"
+    )
+    assert lock.is_dir() and not list(locked.rglob("*.tmp"))
 
 
 def test_hand_edited_explicit_lock_is_stale_and_rewritten(locked: Path) -> None:

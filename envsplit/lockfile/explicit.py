@@ -21,11 +21,14 @@ def package_lines(path: Path) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{path}: lockfile not found; run 'envsplit lock' first") from None
+        raise InputError(f"{display_path(path)}: lockfile not found; run 'envsplit lock' first") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{display_path(path)}: cannot read the lockfile ({exc})") from None
     lines = [ln.strip() for ln in text.splitlines()]
     if "@EXPLICIT" not in lines:
         raise InputError(
-            f"{path}: not an explicit lockfile (no @EXPLICIT line); regenerate it with 'envsplit lock'"
+            f"{display_path(path)}: not an explicit lockfile (no @EXPLICIT line); "
+            "delete the file and run 'envsplit lock' to regenerate it"
         )
     start = lines.index("@EXPLICIT") + 1
     return [ln for ln in lines[start:] if ln and not ln.startswith("#")]

@@ -8,6 +8,7 @@ from pathlib import Path
 from .._yaml import display_path
 from ..compose import compose, variant_order
 from ..errors import InputError
+from ..fsutil import unchanged
 from ..lockfile import explicit_name, layer_name, variant_dir
 from ..models import Project, VariantSpec
 from . import bake, dockerfile, regions
@@ -61,14 +62,14 @@ def write_dockerfiles(
     from ..fsutil import write_files
 
     files, skipped = render_all(project, variants, skip_unlocked)
-    changed = {p: t for p, t in files.items() if not p.exists() or p.read_text(encoding="utf-8") != t}
+    changed = {p: t for p, t in files.items() if not unchanged(p, t)}
     write_files(changed)
     return sorted(changed), skipped
 
 
 def stale_dockerfiles(project: Project) -> list[Path]:
     files, _ = render_all(project)
-    return sorted(p for p, t in files.items() if not p.exists() or p.read_text(encoding="utf-8") != t)
+    return sorted(p for p, t in files.items() if not unchanged(p, t))
 
 
 def refused_dockerfiles(project: Project) -> list[str]:
