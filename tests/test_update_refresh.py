@@ -118,3 +118,11 @@ def test_unrelated_spec_change_keeps_the_other_locked_builds(project: Path) -> N
     assert "extra-2.0.0" in after["extra"]
     # newer toolkit and tzlite exist now, but nothing asked for them: the locked builds stay
     assert {k: after[k] for k in before} == before
+
+
+def test_refresh_refuses_an_unwritable_body_path_before_relocking(project: Path) -> None:
+    before = (project / "locks/app/conda-linux-64.lock").read_bytes()
+    code, out = _run(project, "refresh", "--output-markdown", str(project / "environment.yml" / "body.md"))
+    assert code == 2
+    assert "not a writable file path" in out
+    assert (project / "locks/app/conda-linux-64.lock").read_bytes() == before

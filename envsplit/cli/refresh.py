@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..channels import parse_mirror_option
+from ..errors import InputError
 from ..fsutil import write_files
 from ..pipeline import LockOptions
 from ..refresh import refresh
@@ -45,6 +46,8 @@ def refresh_command(
     a variant could not be solved (its old locks are kept).
     """
     project = read_project(obj["project"])
+    if output_markdown is not None:
+        _check_writable(output_markdown)
     options = LockOptions(mirrors=dict(parse_mirror_option(m) for m in mirrors), cache_dir=cache_dir)
     reporter = CliReporter(obj["verbosity"])
     try:
@@ -64,3 +67,12 @@ def refresh_command(
     )
     if exit_code and result.changed:
         raise click.exceptions.Exit(3)
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a PR-body path that cannot be written before relocking, not after."""
+    blocked = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
+    if path.is_dir() or (blocked is not None and blocked != path):
+        raise InputError(
+            f"--output-markdown {path}: not a writable file path; name a file in an existing folder"
+        )
