@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Any
 
 from . import _yaml
 from .errors import InputError
+from .fields import (
+    as_mapping,
+    folder,
+    kind,
+    parse_channels,
+    parse_dependency,
+    parse_virtual_packages,
+    str_list,
+    unknown_keys,
+)
 from .models import Dependency, DockerConfig, EnvSpec, Operation, Overlay, Project, VariantConfig
 from .platforms import DEFAULT_PLATFORMS, KNOWN_PLATFORMS
 
@@ -28,78 +37,22 @@ CONFIG_KEYS = (
 )
 VARIANT_KEYS = ("overlays", "base", "image")
 DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix")
-# What conda and rattler detect; a typo here would silently change nothing but the lock's hash.
-VIRTUAL_PACKAGES = ("__archspec", "__cuda", "__glibc", "__linux", "__osx", "__unix", "__win")
 # registry/repository[:tag][@digest]: no spaces, lower-case path components are checked separately.
 _IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_VERSION_RE = re.compile(r"^[0-9A-Za-z_.+!*-]+(=[0-9A-Za-z_.+*-]+)?$")
-
-
-def parse_dependency(spec: Any, src: _yaml.Source, entry: str, node: Any, key: Any) -> Dependency:
-    """Validate one match spec with rattler's own parser and return it with its package name."""
-    from rattler import MatchSpec
-
-    if not isinstance(spec, str) or not spec.strip():
-        raise src.error(entry, f"expected a conda match spec such as 'numpy >=2', got {spec!r}", node, key)
-    try:
-        parsed = MatchSpec(spec.strip())
-    except Exception as exc:  # rattler raises its own InvalidMatchSpecError
-        raise src.error(
-            entry, f"{spec!r} is not a valid match spec ({exc}); write it like 'numpy >=2'", node, key
-        ) from None
-    if parsed.name is None:
-        raise src.error(entry, f"{spec!r} names no package; write it like 'numpy >=2'", node, key)
-    line = _yaml.line_of(node, key)
-    return Dependency(
-        name=parsed.name.normalized,
-        spec=spec.strip(),
-        match_spec=str(parsed),
-        origin=f"{src.name}:{line}: {entry}" if line else f"{src.name}: {entry}",
-    )
-
-
-def _mapping(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> Any:
-    if not isinstance(value, dict):
-        raise src.error(entry, f"expected a mapping, got {_kind(value)}", node, key)
-    return value
-
-
-def _str_list(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> list[str]:
-    if not isinstance(value, list):
-        raise src.error(entry, f"expected a list, got {_kind(value)}", node, key)
-    for i, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise src.error(f"{entry}[{i}]", f"expected a non-empty string, got {item!r}", value, i)
-    return [item.strip() for item in value]
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {value!r}"
-
-
-def _unknown_keys(src: _yaml.Source, mapping: Any, allowed: tuple[str, ...], entry: str = "") -> None:
-    for key in mapping:
-        if key not in allowed:
-            where = f"{entry}.{key}" if entry else str(key)
-            raise src.error(where, f"unknown key; expected one of {', '.join(allowed)}", mapping, key)
 
 
 def read_environment(path: Path) -> EnvSpec:
     src = _yaml.load(path, "environment file")
-    data = _mapping(src, src.data, "", None, None)
-    _unknown_keys(src, data, ENV_KEYS)
+    data = as_mapping(src, src.data, "", None, None)
+    unknown_keys(src, data, ENV_KEYS)
     name = data.get("name")
     channels = parse_channels(src, data.get("channels", []), "channels", data, "channels")
     raw = data.get("dependencies")
     if raw is None:
         raise src.error("dependencies", "missing; list the conda packages the environment needs")
     if not isinstance(raw, list):
-        raise src.error("dependencies", f"expected a list, got {_kind(raw)}", data, "dependencies")
+        raise src.error("dependencies", f"expected a list, got {kind(raw)}", data, "dependencies")
     deps: list[Dependency] = []
     pip: list[str] = []
     seen: dict[str, int] = {}
@@ -108,7 +61,7 @@ def read_environment(path: Path) -> EnvSpec:
         if isinstance(item, dict):
             if list(item) != ["pip"]:
                 raise src.error(entry, "the only mapping allowed here is a 'pip:' list", raw, i)
-            pip.extend(_str_list(src, item["pip"], f"{entry}.pip", item, "pip"))
+            pip.extend(str_list(src, item["pip"], f"{entry}.pip", item, "pip"))
             continue
         dep = parse_dependency(item, src, entry, raw, i)
         if dep.name in seen:
@@ -129,84 +82,10 @@ def read_environment(path: Path) -> EnvSpec:
     )
 
 
-def parse_channels(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> list[str]:
-    """Channel names or URLs; conda's ``nodefaults`` is dropped (envsplit never adds defaults anyway)."""
-    from rattler import Channel
-
-    channels = _str_list(src, value, entry, node, key)
-    out = []
-    for i, channel in enumerate(channels):
-        if channel == "nodefaults":
-            continue
-        if channel.startswith(("/", ".", "~")):
-            raise src.error(
-                f"{entry}[{i}]",
-                f"{channel!r} is a folder, not a channel; use its canonical name or URL here and give the "
-                "folder as a mirror (--mirror CHANNEL=FOLDER or 'mirrors:' in envsplit.yml)",
-                value,
-                i,
-            )
-        if channel in out:
-            raise src.error(f"{entry}[{i}]", f"{channel!r} is listed twice; keep one", value, i)
-        if channel == "defaults":
-            raise src.error(
-                f"{entry}[{i}]",
-                "'defaults' is Anaconda's set of channels, which envsplit does not expand; name the channels "
-                "to use instead, e.g. conda-forge",
-                value,
-                i,
-            )
-        try:
-            Channel(channel)
-        except Exception as exc:  # rattler's InvalidChannelError and friends
-            raise src.error(
-                f"{entry}[{i}]", f"{channel!r} is not a channel name or URL ({exc})", value, i
-            ) from None
-        out.append(channel)
-    return out
-
-
-def parse_virtual_packages(
-    src: _yaml.Source, value: Any, entry: str, node: Any, key: Any
-) -> dict[str, dict[str, str]]:
-    """``{__cuda: "12.9"}`` or ``{__archspec: {linux-64: "1=x86_64_v3"}}`` -> name -> platform -> value."""
-    mapping = _mapping(src, value, entry, node, key)
-    out: dict[str, dict[str, str]] = {}
-    for name, raw in mapping.items():
-        where = f"{entry}.{name}"
-        if not isinstance(name, str) or not name.startswith("__"):
-            raise src.error(where, "virtual package names start with '__', like __cuda", mapping, name)
-        if name not in VIRTUAL_PACKAGES:
-            close = difflib.get_close_matches(name, VIRTUAL_PACKAGES, n=1)
-            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(VIRTUAL_PACKAGES)}"
-            raise src.error(where, f"unknown virtual package; {hint}", mapping, name)
-        if raw is None:
-            raise src.error(where, 'no version given; write e.g. __cuda: "12.9"', mapping, name)
-        per = raw if isinstance(raw, dict) else {"*": raw}
-        out[name] = {}
-        for platform, version in per.items():
-            if platform != "*" and platform not in KNOWN_PLATFORMS:
-                raise src.error(f"{where}.{platform}", "unknown platform", raw, platform)
-            if version is None:
-                raise src.error(where, 'no version given; write e.g. __cuda: "12.9"', mapping, name)
-            if isinstance(version, float):
-                raise src.error(
-                    where,
-                    f'version {version!r} was read as a number; quote it, e.g. "{version}"',
-                    mapping,
-                    name,
-                )
-            version = str(version)
-            if not _VERSION_RE.match(version):
-                raise src.error(where, f"{version!r} is not VERSION or VERSION=BUILD", mapping, name)
-            out[name][platform] = version if "=" in version else f"{version}=0"
-    return out
-
-
 def read_overlay(path: Path, name: str) -> Overlay:
     src = _yaml.load(path, f"overlay {name!r}")
-    data = _mapping(src, src.data, "", None, None)
-    _unknown_keys(src, data, OVERLAY_KEYS)
+    data = as_mapping(src, src.data, "", None, None)
+    unknown_keys(src, data, OVERLAY_KEYS)
     ops = []
     for key, value in data.items():
         ops.append(
@@ -220,28 +99,28 @@ def _check_operation(src: _yaml.Source, data: Any, key: str, value: Any) -> Any:
     if key == "add":
         return [
             parse_dependency(s, src, f"add[{i}]", value, i)
-            for i, s in enumerate(_str_list(src, value, key, data, key))
+            for i, s in enumerate(str_list(src, value, key, data, key))
         ]
     if key == "remove":
-        return _str_list(src, value, key, data, key)
+        return str_list(src, value, key, data, key)
     if key == "replace":
-        mapping = _mapping(src, value, key, data, key)
+        mapping = as_mapping(src, value, key, data, key)
         out = {}
         for old, new in mapping.items():
             out[str(old)] = parse_dependency(new, src, f"replace.{old}", mapping, old)
         return out
     if key == "channels":
-        mapping = _mapping(src, value, key, data, key)
-        _unknown_keys(src, mapping, ("prepend", "append", "remove"), "channels")
+        mapping = as_mapping(src, value, key, data, key)
+        unknown_keys(src, mapping, ("prepend", "append", "remove"), "channels")
         # Removal only has to name a channel in use; a bad name there fails as "not used".
         return {
-            k: (_str_list if k == "remove" else parse_channels)(src, v, f"channels.{k}", mapping, k)
+            k: (str_list if k == "remove" else parse_channels)(src, v, f"channels.{k}", mapping, k)
             for k, v in mapping.items()
         }
     if key == "virtual-packages":
         return parse_virtual_packages(src, value, key, data, key)
     if key == "platforms":
-        platforms = _str_list(src, value, key, data, key)
+        platforms = str_list(src, value, key, data, key)
         if not platforms:
             raise src.error(key, "empty; list the platforms this variant keeps, e.g. [linux-64]", data, key)
         for i, p in enumerate(platforms):
@@ -257,16 +136,9 @@ def _check_operation(src: _yaml.Source, data: Any, key: str, value: Any) -> Any:
                 )
         return platforms
     # pip
-    mapping = _mapping(src, value, key, data, key)
-    _unknown_keys(src, mapping, ("add", "remove"), "pip")
-    return {k: _str_list(src, v, f"pip.{k}", mapping, k) for k, v in mapping.items()}
-
-
-def _folder(src: _yaml.Source, data: Any, key: str, default: str) -> str:
-    value = data.get(key, default)
-    if not isinstance(value, str) or not value.strip():
-        raise src.error(key, f"expected a folder path such as {default!r}", data, key)
-    return value.strip()
+    mapping = as_mapping(src, value, key, data, key)
+    unknown_keys(src, mapping, ("add", "remove"), "pip")
+    return {k: str_list(src, v, f"pip.{k}", mapping, k) for k, v in mapping.items()}
 
 
 def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
@@ -281,8 +153,8 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
             f"{_yaml.display_path(config_path)}: no envsplit.yml and no environment.yml here; "
             "run envsplit in your project folder or pass --project DIR"
         )
-    data = _mapping(src, src.data, "", None, None)
-    _unknown_keys(src, data, CONFIG_KEYS)
+    data = as_mapping(src, src.data, "", None, None)
+    unknown_keys(src, data, CONFIG_KEYS)
     version = data.get("version", 1)
     if version != 1:
         raise src.error(
@@ -298,7 +170,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
     environment = read_environment(root / env_rel)
 
     platforms = tuple(
-        _str_list(src, data.get("platforms", list(DEFAULT_PLATFORMS)), "platforms", data, "platforms")
+        str_list(src, data.get("platforms", list(DEFAULT_PLATFORMS)), "platforms", data, "platforms")
     )
     if not platforms:
         raise src.error("platforms", "empty; list at least one platform, e.g. linux-64", data, "platforms")
@@ -316,14 +188,14 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
     vps = parse_virtual_packages(
         src, data.get("virtual-packages", {}), "virtual-packages", data, "virtual-packages"
     )
-    mirrors_raw = _mapping(src, data.get("mirrors", {}), "mirrors", data, "mirrors")
+    mirrors_raw = as_mapping(src, data.get("mirrors", {}), "mirrors", data, "mirrors")
     mirrors = {}
     for channel, url in mirrors_raw.items():
         if not isinstance(url, str) or not url:
             raise src.error(f"mirrors.{channel}", "expected a URL or a folder path", mirrors_raw, channel)
         mirrors[str(channel)] = url
 
-    overlays_dir = root / _folder(src, data, "overlays-dir", "overlays")
+    overlays_dir = root / folder(src, data, "overlays-dir", "overlays")
     variants_raw = data.get("variants")
     if not variants_raw:
         raise src.error(
@@ -332,7 +204,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
             data,
             "variants",
         )
-    variants_raw = _mapping(src, variants_raw, "variants", data, "variants")
+    variants_raw = as_mapping(src, variants_raw, "variants", data, "variants")
     variants: dict[str, VariantConfig] = {}
     overlays: dict[str, Overlay] = {}
     for vname, vdata in variants_raw.items():
@@ -341,9 +213,9 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
             raise src.error(
                 entry, "variant names use lower-case letters, digits, '.', '_' and '-'", variants_raw, vname
             )
-        vdata = {} if vdata is None else _mapping(src, vdata, entry, variants_raw, vname)
-        _unknown_keys(src, vdata, VARIANT_KEYS, entry)
-        names = _str_list(src, vdata.get("overlays", []), f"{entry}.overlays", vdata, "overlays")
+        vdata = {} if vdata is None else as_mapping(src, vdata, entry, variants_raw, vname)
+        unknown_keys(src, vdata, VARIANT_KEYS, entry)
+        names = str_list(src, vdata.get("overlays", []), f"{entry}.overlays", vdata, "overlays")
         for i, oname in enumerate(names):
             if oname in names[:i]:
                 raise src.error(
@@ -392,13 +264,13 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
                 variants_raw[v.name],
                 "base",
             )
-    output = root / _folder(src, data, "output", "locks")
+    output = root / folder(src, data, "output", "locks")
     if output.exists() and not output.is_dir():
         raise src.error(
             "output", f"{_yaml.display_path(output)} is a file; name a folder for the locks", data, "output"
         )
-    docker_raw = _mapping(src, data.get("docker", {}), "docker", data, "docker")
-    _unknown_keys(src, docker_raw, DOCKER_KEYS, "docker")
+    docker_raw = as_mapping(src, data.get("docker", {}), "docker", data, "docker")
+    unknown_keys(src, docker_raw, DOCKER_KEYS, "docker")
     for key, value in docker_raw.items():
         if not isinstance(value, str) or not value.strip():
             raise src.error(f"docker.{key}", "expected a non-empty string", docker_raw, key)

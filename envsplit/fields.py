@@ -1,0 +1,149 @@
+"""Checks and conversions of single YAML values shared by the input readers, each error pointing at file:line."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from . import _yaml
+from .models import Dependency
+from .platforms import KNOWN_PLATFORMS
+
+# What conda and rattler detect; a typo here would silently change nothing but the lock's hash.
+VIRTUAL_PACKAGES = ("__archspec", "__cuda", "__glibc", "__linux", "__osx", "__unix", "__win")
+_VERSION_RE = re.compile(r"^[0-9A-Za-z_.+!*-]+(=[0-9A-Za-z_.+*-]+)?$")
+
+
+def parse_dependency(spec: Any, src: _yaml.Source, entry: str, node: Any, key: Any) -> Dependency:
+    """Validate one match spec with rattler's own parser and return it with its package name."""
+    from rattler import MatchSpec
+
+    if not isinstance(spec, str) or not spec.strip():
+        raise src.error(entry, f"expected a conda match spec such as 'numpy >=2', got {spec!r}", node, key)
+    try:
+        parsed = MatchSpec(spec.strip())
+    except Exception as exc:  # rattler raises its own InvalidMatchSpecError
+        raise src.error(
+            entry, f"{spec!r} is not a valid match spec ({exc}); write it like 'numpy >=2'", node, key
+        ) from None
+    if parsed.name is None:
+        raise src.error(entry, f"{spec!r} names no package; write it like 'numpy >=2'", node, key)
+    line = _yaml.line_of(node, key)
+    return Dependency(
+        name=parsed.name.normalized,
+        spec=spec.strip(),
+        match_spec=str(parsed),
+        origin=f"{src.name}:{line}: {entry}" if line else f"{src.name}: {entry}",
+    )
+
+
+def as_mapping(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> Any:
+    if not isinstance(value, dict):
+        raise src.error(entry, f"expected a mapping, got {kind(value)}", node, key)
+    return value
+
+
+def str_list(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise src.error(entry, f"expected a list, got {kind(value)}", node, key)
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise src.error(f"{entry}[{i}]", f"expected a non-empty string, got {item!r}", value, i)
+    return [item.strip() for item in value]
+
+
+def kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+def unknown_keys(src: _yaml.Source, mapping: Any, allowed: tuple[str, ...], entry: str = "") -> None:
+    for key in mapping:
+        if key not in allowed:
+            where = f"{entry}.{key}" if entry else str(key)
+            raise src.error(where, f"unknown key; expected one of {', '.join(allowed)}", mapping, key)
+
+
+def parse_channels(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> list[str]:
+    """Channel names or URLs; conda's ``nodefaults`` is dropped (envsplit never adds defaults anyway)."""
+    from rattler import Channel
+
+    channels = str_list(src, value, entry, node, key)
+    out = []
+    for i, channel in enumerate(channels):
+        if channel == "nodefaults":
+            continue
+        if channel.startswith(("/", ".", "~")):
+            raise src.error(
+                f"{entry}[{i}]",
+                f"{channel!r} is a folder, not a channel; use its canonical name or URL here and give the "
+                "folder as a mirror (--mirror CHANNEL=FOLDER or 'mirrors:' in envsplit.yml)",
+                value,
+                i,
+            )
+        if channel in out:
+            raise src.error(f"{entry}[{i}]", f"{channel!r} is listed twice; keep one", value, i)
+        if channel == "defaults":
+            raise src.error(
+                f"{entry}[{i}]",
+                "'defaults' is Anaconda's set of channels, which envsplit does not expand; name the channels "
+                "to use instead, e.g. conda-forge",
+                value,
+                i,
+            )
+        try:
+            Channel(channel)
+        except Exception as exc:  # rattler's InvalidChannelError and friends
+            raise src.error(
+                f"{entry}[{i}]", f"{channel!r} is not a channel name or URL ({exc})", value, i
+            ) from None
+        out.append(channel)
+    return out
+
+
+def parse_virtual_packages(
+    src: _yaml.Source, value: Any, entry: str, node: Any, key: Any
+) -> dict[str, dict[str, str]]:
+    """``{__cuda: "12.9"}`` or ``{__archspec: {linux-64: "1=x86_64_v3"}}`` -> name -> platform -> value."""
+    mapping = as_mapping(src, value, entry, node, key)
+    out: dict[str, dict[str, str]] = {}
+    for name, raw in mapping.items():
+        where = f"{entry}.{name}"
+        if not isinstance(name, str) or not name.startswith("__"):
+            raise src.error(where, "virtual package names start with '__', like __cuda", mapping, name)
+        if name not in VIRTUAL_PACKAGES:
+            close = difflib.get_close_matches(name, VIRTUAL_PACKAGES, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(VIRTUAL_PACKAGES)}"
+            raise src.error(where, f"unknown virtual package; {hint}", mapping, name)
+        if raw is None:
+            raise src.error(where, 'no version given; write e.g. __cuda: "12.9"', mapping, name)
+        per = raw if isinstance(raw, dict) else {"*": raw}
+        out[name] = {}
+        for platform, version in per.items():
+            if platform != "*" and platform not in KNOWN_PLATFORMS:
+                raise src.error(f"{where}.{platform}", "unknown platform", raw, platform)
+            if version is None:
+                raise src.error(where, 'no version given; write e.g. __cuda: "12.9"', mapping, name)
+            if isinstance(version, float):
+                raise src.error(
+                    where,
+                    f'version {version!r} was read as a number; quote it, e.g. "{version}"',
+                    mapping,
+                    name,
+                )
+            version = str(version)
+            if not _VERSION_RE.match(version):
+                raise src.error(where, f"{version!r} is not VERSION or VERSION=BUILD", mapping, name)
+            out[name][platform] = version if "=" in version else f"{version}=0"
+    return out
+
+
+def folder(src: _yaml.Source, data: Any, key: str, default: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise src.error(key, f"expected a folder path such as {default!r}", data, key)
+    return value.strip()
