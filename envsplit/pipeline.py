@@ -13,27 +13,15 @@ from typing import Protocol
 
 from . import lockfile
 from ._yaml import display_path
-from .channels import check_mirrors
-from .compose import base_chain, compose, variant_order
+from .compose import compose, variant_order
 from .errors import InputError, SolveError
 from .fsutil import unchanged
 from .hashing import input_hash
 from .layering import LayeredSolver
 from .lockfile import explicit, header
 from .models import LockedPackage, Project, VariantSpec
+from .plan import LockOptions, check_update_names, select
 from .solve import Solver
-
-
-@dataclass(frozen=True)
-class LockOptions:
-    variants: tuple[str, ...] = ()
-    platforms: tuple[str, ...] = ()
-    force: bool = False
-    check: bool = False
-    mirrors: dict[str, str] = field(default_factory=dict)
-    cache_dir: Path | None = None
-    # None: keep locked builds where the specs allow. (): relock from scratch. Names: move only those.
-    update: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -372,57 +360,6 @@ class _Run:
         self.reporter.done(result)
 
 
-def select(project: Project, options: LockOptions) -> list[tuple[VariantSpec, list[str]]]:
-    """The variants to visit in base-first order, each with the platforms to (re)lock."""
-    for name in options.variants:
-        if name not in project.variants:
-            raise InputError(
-                f"--variant {name}: no such variant in {project.config.name}; "
-                f"declared: {', '.join(project.variants)}"
-            )
-    for platform in options.platforms:
-        if platform not in project.platforms:
-            raise InputError(
-                f"--platform {platform}: not a platform of {project.config.name}; "
-                f"declared: {', '.join(project.platforms)}"
-            )
-    order = variant_order(project)  # rejects a cycle of bases before anything walks the chains
-    wanted = set(options.variants or project.variants)
-    for name in list(wanted):
-        wanted.update(base_chain(project, name))
-    cache: dict[str, VariantSpec] = {}
-    plan = []
-    for name in order:
-        if name not in wanted:
-            continue
-        # An extension composes from its base and overlays only narrow platforms, so an extension
-        # can never ask for a platform its base lacks.
-        spec = compose(project, name, cache)
-        platforms = [p for p in spec.platforms if not options.platforms or p in options.platforms]
-        plan.append((spec, platforms))
-    used = {c for name in project.variants for c in compose(project, name, cache).channels}
-    check_mirrors({**project.mirrors, **options.mirrors}, used)
-    return plan
-
-
-def _check_update_names(
-    project: Project, names: tuple[str, ...], plan: list[tuple[VariantSpec, list[str]]]
-) -> None:
-    known: set[str] = set()
-    for spec, platforms in plan:
-        known.update(d.name for d in spec.dependencies)
-        for platform in platforms:
-            path = lockfile.variant_dir(project.output, spec.name) / lockfile.explicit_name(platform)
-            if path.exists():
-                known.update(p.name for p in explicit.packages(path))
-    unknown = sorted(set(names) - known)
-    if unknown:
-        raise InputError(
-            f"--update {' '.join(unknown)}: not in any selected lock or variant; "
-            "check the spelling (conda package names, e.g. pytorch-cpu)"
-        )
-
-
 def lock(
     project: Project,
     options: LockOptions,
@@ -438,7 +375,7 @@ def lock(
     reporter = reporter or SilentReporter()
     plan = select(project, options)
     if options.update:
-        _check_update_names(project, options.update, plan)
+        check_update_names(project, options.update, plan)
     cache: dict[str, VariantSpec] = {}
     specs = {name: compose(project, name, cache) for name in variant_order(project)}
     run = _Run(project, options, reporter, specs, solver_factory)
@@ -455,19 +392,3 @@ def lock(
         )
         reporter.warn(run.report.warnings[-1])
     return run.report
-
-
-def leftovers(project: Project) -> list[Path]:
-    """Lock folders and Dockerfiles of variants no longer declared (kept: deleting is the user's call)."""
-    found = [
-        d
-        for d in sorted(project.output.glob("*/"))
-        if (d / lockfile.LOCK_NAME).exists() and d.name not in project.variants
-    ]
-    docker = project.root / project.docker.output
-    found += [
-        p
-        for p in sorted(docker.glob("Dockerfile.*"))
-        if p.name.removeprefix("Dockerfile.") not in project.variants
-    ]
-    return found

@@ -13,7 +13,8 @@ from .diff import LockDiff, diff_locksets
 from .diff_render import render_markdown
 from .lockset import LockSet, RepodataSizes, read_side, requested_from_project
 from .models import Project
-from .pipeline import LockOptions, LockReport, Reporter, default_cache_dir, lock
+from .pipeline import LockReport, Reporter, default_cache_dir, lock
+from .plan import LockOptions
 from .render import write_dockerfiles
 
 

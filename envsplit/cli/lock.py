@@ -10,7 +10,8 @@ from .._yaml import display_path
 from ..channels import parse_mirror_option
 from ..errors import InputError
 from ..models import Project
-from ..pipeline import LockOptions, LockReport, leftovers, lock, select
+from ..pipeline import LockReport, lock
+from ..plan import LockOptions, leftovers, select
 from ..render import refused_dockerfiles, stale_dockerfiles, write_dockerfiles
 from ..sources import read_project
 from . import cli

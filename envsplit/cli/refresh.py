@@ -9,7 +9,7 @@ import click
 from ..channels import parse_mirror_option
 from ..errors import InputError
 from ..fsutil import write_files
-from ..pipeline import LockOptions
+from ..plan import LockOptions
 from ..refresh import refresh
 from ..sources import read_project
 from . import cli
