@@ -3,7 +3,7 @@ one self-contained HTML page with a treemap."""
 
 from __future__ import annotations
 
-from ..audit import AuditReport
+from ..audit_model import AuditReport
 from ..errors import InputError
 
 FORMATS = ("table", "markdown", "json", "html")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..audit import BASIS_INSTALLED, AuditReport, Difference, EnvAudit, Row
+from ..audit_model import BASIS_INSTALLED, AuditReport, Difference, EnvAudit, Row
 from ..units import human_bytes
 
 _TOTAL = (

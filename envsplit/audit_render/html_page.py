@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from .. import __version__
-from ..audit import AuditReport, EnvAudit
+from ..audit_model import AuditReport, EnvAudit
 from ..units import human_bytes
 from .common import (
     DIFF_COLUMNS,

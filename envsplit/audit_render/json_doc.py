@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from .. import __version__
-from ..audit import SCHEMA_VERSION, AuditReport, EnvAudit, Row
+from ..audit_model import SCHEMA_VERSION, AuditReport, EnvAudit, Row
 
 
 def _row(r: Row) -> dict[str, Any]:

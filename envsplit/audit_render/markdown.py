@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import __version__
-from ..audit import AuditReport
+from ..audit_model import AuditReport
 from .common import (
     DIFF_COLUMNS,
     RIGHT_ALIGNED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from ..audit import AuditReport
+from ..audit_model import AuditReport
 from .common import (
     DIFF_COLUMNS,
     RIGHT_ALIGNED,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from ..audit import BASIS_INSTALLED, FLAG_GEOSPATIAL, FLAG_PULLS_GEOSPATIAL, EnvAudit
+from ..audit_flags import FLAG_GEOSPATIAL, FLAG_PULLS_GEOSPATIAL
+from ..audit_model import BASIS_INSTALLED, EnvAudit
 from ..units import human_bytes
 
 WIDTH = 960

@@ -139,7 +139,8 @@ def audit_command(
     lock); --installed-size also reads each archive's info/paths.json with
     HTTP range requests, a small part of each file, and caches the result.
     """
-    from ..audit import AuditOptions, audit, parse_threshold
+    from ..audit import AuditOptions, audit
+    from ..audit_flags import parse_threshold
     from ..audit_render import render
     from ..fsutil import write_files
 
