@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..audit_flags import DEFAULT_THRESHOLD
 from ..channels import parse_mirror_option
 from ..errors import InputError
 from . import cli
@@ -105,7 +106,7 @@ def _regenerate(obj: dict, args: list[str]) -> str:
 )
 @click.option(
     "--threshold",
-    default="50MB",
+    default=DEFAULT_THRESHOLD,
     show_default=True,
     help="Flag requested packages freeing at least this much as heavy (e.g. 200MB, 1GiB, 5%).",
 )
@@ -155,7 +156,7 @@ def audit_command(
         args += ["--format", fmt]
     if installed_size:
         args.append("--installed-size")
-    if threshold != "50MB":
+    if threshold != DEFAULT_THRESHOLD:
         args += ["--threshold", threshold]
     if top != 25:
         args += ["--top", str(top)]
