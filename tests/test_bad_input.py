@@ -17,6 +17,8 @@ from click.testing import CliRunner
 
 from envsplit.cli import cli
 
+from projectfiles import write
+
 ENV = """\
 name: demo
 channels:
@@ -42,16 +44,6 @@ OLD_LOCKS = {
     "dockerfiles/Dockerfile.cpu": "FROM scratch\n",
 }
 PLATFORMS = "linux-64, linux-aarch64, linux-ppc64le, osx-64, osx-arm64, win-64"
-
-
-def write(root: Path, files: dict[str, str | None]) -> None:
-    for name, text in files.items():
-        path = root / name
-        if text is None:
-            path.unlink()
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:

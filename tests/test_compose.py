@@ -12,6 +12,8 @@ from envsplit.errors import InputError
 from envsplit.models import Dependency, VariantSpec
 from envsplit.sources import read_project
 
+from projectfiles import write
+
 ENV = """\
 name: demo
 channels:
@@ -26,14 +28,6 @@ dependencies:
       - baz
 """
 LINUX_DEFAULTS = {"__glibc": "2.28=0", "__linux": "5.10=0", "__unix": "0=0"}
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture()

@@ -11,6 +11,8 @@ from click.testing import CliRunner, Result
 
 from envsplit.cli import cli
 
+from projectfiles import edit
+
 REPO = Path(__file__).parent.parent
 MIRRORS = [
     "--mirror",
@@ -35,12 +37,6 @@ def locked(rocker_project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatc
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
 
 
 @pytest.mark.parametrize(

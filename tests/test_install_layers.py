@@ -24,6 +24,7 @@ from envsplit.cli import cli
 
 from archives import build_channel, demo_packages
 from httpserver import serve, url
+from projectfiles import explicit_lines
 
 ARCH_TO_PLATFORM = {"amd64": "linux-64", "arm64": "linux-aarch64"}
 
@@ -64,9 +65,7 @@ def _selected_lock(project: Path, variant: str, arch: str) -> Path:
 
 
 def _explicit_urls(path: Path) -> list[tuple[str, str]]:
-    lines = path.read_text().splitlines()
-    body = lines[lines.index("@EXPLICIT") + 1 :]
-    return [tuple(ln.split("#", 1)) for ln in body if ln and not ln.startswith("#")]  # type: ignore[misc]
+    return [(url, md5) for url, _, md5 in (ln.partition("#") for ln in explicit_lines(path))]
 
 
 def _install_explicit(lock: Path, prefix: Path, downloads: Path, platform: str) -> None:

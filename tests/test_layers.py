@@ -10,11 +10,7 @@ from click.testing import CliRunner
 from envsplit.cli import cli
 
 from archives import build_channel, demo_packages
-
-
-def _lines(path: Path) -> list[str]:
-    lines = path.read_text().splitlines()
-    return [ln for ln in lines[lines.index("@EXPLICIT") + 1 :] if ln]
+from projectfiles import explicit_lines
 
 
 def _run(project: Path, *args: str) -> tuple[int, str]:
@@ -65,9 +61,9 @@ def test_extension_added_later_names_base_packages_in_the_way_until_the_base_is_
         rocker_project, "lock", "--variant", "cpu-spatial", "--platform", "linux-64", *mirror_args
     )
     assert code == 0, out
-    base = _lines(cpu_lock)
-    ext = _lines(rocker_project / "locks/cpu-spatial/conda-linux-64.lock")
-    layer = _lines(rocker_project / "locks/cpu-spatial/layer-linux-64.lock")
+    base = explicit_lines(cpu_lock)
+    ext = explicit_lines(rocker_project / "locks/cpu-spatial/conda-linux-64.lock")
+    layer = explicit_lines(rocker_project / "locks/cpu-spatial/layer-linux-64.lock")
     assert set(base) <= set(ext)
     assert set(base) | set(layer) == set(ext) and not set(base) & set(layer)
 
@@ -100,10 +96,10 @@ def test_chain_of_bases_each_layer_holds_only_its_own_additions(
     code, out = _run(project, "lock")
     assert code == 0, out
     for platform in ("linux-64", "linux-aarch64"):
-        a, b, c = (_lines(project / f"locks/{v}/conda-{platform}.lock") for v in "abc")
+        a, b, c = (explicit_lines(project / f"locks/{v}/conda-{platform}.lock") for v in "abc")
         assert set(a) < set(b) < set(c)
-        layer_b = _lines(project / f"locks/b/layer-{platform}.lock")
-        layer_c = _lines(project / f"locks/c/layer-{platform}.lock")
+        layer_b = explicit_lines(project / f"locks/b/layer-{platform}.lock")
+        layer_c = explicit_lines(project / f"locks/c/layer-{platform}.lock")
         assert set(layer_b) == set(b) - set(a)
         assert set(layer_c) == set(c) - set(b)
         assert {ln.rsplit("/", 1)[-1].rsplit("-", 2)[0] for ln in layer_c} == {"extra", "toolkit"}

@@ -22,6 +22,8 @@ from ruamel.yaml import YAML
 
 from envsplit.cli import cli
 
+from projectfiles import edit
+
 REPO = Path(__file__).parent.parent
 PLATFORMS = ("linux-64", "linux-aarch64")
 VARIANTS = ("cpu", "cuda", "cpu-spatial", "cuda-spatial")
@@ -111,12 +113,6 @@ def locked_copy(locked: Locked, rocker_project: Path) -> Path:
     for folder in ("locks", "dockerfiles"):
         shutil.copytree(locked.root / folder, rocker_project / folder)
     return rocker_project
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{path} no longer contains {old!r}; update the test"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 # --- the full lock -----------------------------------------------------------------------------------

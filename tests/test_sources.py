@@ -15,6 +15,8 @@ from envsplit.errors import EnvsplitError, InputError
 from envsplit.models import Dependency
 from envsplit.sources import read_environment, read_overlay, read_project
 
+from projectfiles import write
+
 ENV = """\
 name: demo
 channels:
@@ -30,14 +32,6 @@ platforms: [linux-64, linux-aarch64]
 variants:
   a: {overlays: [x]}
 """
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture()

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from envsplit.cli import cli
 
 from archives import PackageDef, build_channel, demo_packages
+from projectfiles import explicit_lines
 
 NEWER = [
     PackageDef("tzlite", "2026b", "h0_0", "noarch", files={"share/zoneinfo/UTC": b"TZif2 UTC b\n"}),
@@ -32,9 +33,7 @@ def _run(project: Path, *args: str) -> tuple[int, str]:
 
 def _lines(path: Path) -> dict[str, str]:
     """package name -> its explicit line"""
-    text = path.read_text().splitlines()
-    body = [ln for ln in text[text.index("@EXPLICIT") + 1 :] if ln]
-    return {ln.rsplit("/", 1)[-1].rsplit("-", 2)[0]: ln for ln in body}
+    return {ln.rsplit("/", 1)[-1].rsplit("-", 2)[0]: ln for ln in explicit_lines(path)}
 
 
 @pytest.fixture()
