@@ -1,28 +1,46 @@
-"""The one exception root. Its text is exactly what the user reads."""
+"""The one exception root. Its text is exactly what the user reads.
+
+Exit codes (the CLI contract, documented in the README):
+
+- 0: done;
+- 1: the run could not finish its job (an unsatisfiable variant, a stale lock with ``--check``, an unreadable channel);
+- 2: bad input: fix a file, a flag or a value (the message names which);
+- 3: ``refresh --exit-code`` found changes;
+- 4: the machine failed us: a file could not be written (full disk, read-only folder, permissions);
+- 130: interrupted (Ctrl-C).
+"""
 
 from __future__ import annotations
 
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_CHANGED = 3
+EXIT_CANNOT_WRITE = 4
+EXIT_INTERRUPTED = 130
+
 
 class EnvsplitError(Exception):
-    """Base of every error envsplit reports to a user.
+    """Base of every error envsplit reports to a user; ``exit_code`` follows the contract above."""
 
-    ``exit_code`` follows the CLI contract: 2 for bad input (fix a file or a flag),
-    1 for a run that could not finish its job (an unsatisfiable variant, a stale lock).
-    """
-
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 class InputError(EnvsplitError):
     """A file, flag or value the user gave is wrong; the message says where and how to fix it."""
 
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
+
+
+class WriteError(EnvsplitError):
+    """A file could not be written for a reason outside the input (space, permissions): not the user's typo."""
+
+    exit_code = EXIT_CANNOT_WRITE
 
 
 class SolveError(EnvsplitError):
     """A variant could not be solved on a platform."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILED
 
     def __init__(self, variant: str, platform: str, explanation: str) -> None:
         self.variant = variant

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from ._yaml import display_path
-from .errors import InputError
+from .errors import InputError, WriteError
 
 
 def unchanged(path: Path, text: str) -> bool:
@@ -36,7 +37,10 @@ def write_files(files: Mapping[Path, str]) -> None:
     except OSError as exc:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
-        raise InputError(
+        # Something in the way (a folder where a file goes) is the user's to move; a full disk or a
+        # read-only folder is the machine's, and gets its own exit code.
+        cls = InputError if exc.errno in (errno.EISDIR, errno.ENOTDIR, errno.EEXIST) else WriteError
+        raise cls(
             f"{display_path(path)}: cannot write ({exc.strerror or exc}); check that its folder is writable, "
             "has space, and that nothing else (a folder, a file) is in the way"
         ) from None
