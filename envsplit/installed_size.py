@@ -22,7 +22,6 @@ from .models import LockedPackage
 
 CACHE_SUBDIR = "envsplit-installed-size"
 _HEX = re.compile(r"^[0-9a-f]{32}([0-9a-f]{32})?$")
-_TIMEOUT = 60  # seconds per request; conda-package-streaming sets none
 _WORKERS = 8
 
 
@@ -43,9 +42,15 @@ def _paths_json_size(data: bytes) -> int:
 
 
 def _read_members(members: Iterable[tuple[Any, Any]]) -> int:
+    from .fetch import MAX_BYTES_ENV, max_decompressed_bytes
+
+    limit = max_decompressed_bytes()
     it = iter(members)
     try:
         for tar, member in it:
+            # The stream position and the member size are decompressed bytes: a bomb stops here.
+            if tar.offset > limit or member.size > limit:
+                raise LookupError(f"the archive expands beyond {limit} bytes ({MAX_BYTES_ENV}); not read")
             if member.name == "info/paths.json":
                 handle = tar.extractfile(member)
                 if handle is None:
@@ -68,9 +73,11 @@ class _Reader:
         if session is None:
             import requests
 
+            from .fetch import timeout
+
             class _Session(requests.Session):
                 def request(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-                    kwargs.setdefault("timeout", _TIMEOUT)
+                    kwargs.setdefault("timeout", timeout())  # conda-package-streaming sets none
                     return super().request(*args, **kwargs)
 
             session = _Session()
