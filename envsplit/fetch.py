@@ -86,6 +86,7 @@ class MirrorFetcher:
 
     def __init__(self, cache_dir: Path) -> None:
         self._root = cache_dir / _CACHE_SUBDIR
+        self._limit = max_decompressed_bytes()  # a bad setting is bad input before anything is fetched
         self._done: set[tuple[str, str]] = set()
         # Asking again after a failure fails at once: no second timeout per variant x platform.
         self._failed: dict[tuple[str, str], ChannelError] = {}
@@ -146,7 +147,7 @@ class MirrorFetcher:
                 return
             if status != 200:
                 raise _refused(url, status, auth is not None)
-            _write_atomic(target, lambda fh: _copy_bounded(response, fh, url))
+            _write_atomic(target, lambda fh: _copy_bounded(response, fh, url, self._limit))
         _write_atomic(
             meta_path,
             lambda fh: fh.write(
@@ -217,7 +218,7 @@ def _refused(url: str, status: int, had_credentials: bool) -> ChannelError:
             if had_credentials
             else "give credentials in the mirror URL (https://USER:PASSWORD@host/...)"
         )
-        return _cannot_read(url, f"HTTP {status}, access denied", hint)
+        return _cannot_read(url, f"HTTP {status}, access denied", hint, per_file=False)
     if status == 404:
         return _cannot_read(
             url,
@@ -267,9 +268,8 @@ def _chunks(response: Any, url: str) -> Iterable[bytes]:
         raise _unreachable(url, exc) from None
 
 
-def _copy_bounded(response: Any, out: Any, url: str) -> None:
+def _copy_bounded(response: Any, out: Any, url: str, limit: int) -> None:
     """Decompress the body into ``out`` a megabyte at a time, refusing it past the size or ratio bound."""
-    limit = max_decompressed_bytes()
     decoder = _decoder(response.headers.get("Content-Encoding", ""), url)
     wire = written = 0
     for chunk in _chunks(response, url):

@@ -41,10 +41,9 @@ def _paths_json_size(data: bytes) -> int:
     return sum(int(entry.get("size_in_bytes", 0)) for entry in doc.get("paths", ()))
 
 
-def _read_members(members: Iterable[tuple[Any, Any]]) -> int:
-    from .fetch import MAX_BYTES_ENV, max_decompressed_bytes
+def _read_members(members: Iterable[tuple[Any, Any]], limit: int) -> int:
+    from .fetch import MAX_BYTES_ENV
 
-    limit = max_decompressed_bytes()
     it = iter(members)
     try:
         for tar, member in it:
@@ -64,8 +63,9 @@ def _read_members(members: Iterable[tuple[Any, Any]]) -> int:
 
 
 class _Reader:
-    def __init__(self, fetch_prefixes: Mapping[str, str]) -> None:
+    def __init__(self, fetch_prefixes: Mapping[str, str], limit: int) -> None:
         self.fetch_prefixes = fetch_prefixes
+        self.limit = limit
         self._local = threading.local()
 
     def _session(self) -> Any:
@@ -97,8 +97,8 @@ class _Reader:
         where = self.fetch_url(p)
         if where.startswith("file://"):
             path = Path(unquote(urlparse(where).path))
-            return _read_members(package_streaming.stream_conda_info(str(path)))
-        return _read_members(cps_url.stream_conda_info(where, session=self._session()))
+            return _read_members(package_streaming.stream_conda_info(str(path)), self.limit)
+        return _read_members(cps_url.stream_conda_info(where, session=self._session()), self.limit)
 
 
 def installed_sizes(
@@ -106,6 +106,7 @@ def installed_sizes(
 ) -> InstalledLookup:
     """URL -> installed bytes, from the cache or by reading each archive's info/ through its mirror."""
     from .channels import resolve
+    from .fetch import max_decompressed_bytes
 
     unique = {p.url: p for p in packages}
     out = InstalledLookup()
@@ -123,7 +124,7 @@ def installed_sizes(
         return out
     channels = tuple(sorted({p.channel.rstrip("/") for p in todo}))
     fetch_prefixes = {s.canonical: s.fetch for s in resolve(channels, mirrors, base_dir)}
-    reader = _Reader(fetch_prefixes)
+    reader = _Reader(fetch_prefixes, max_decompressed_bytes())
 
     def one(p: LockedPackage) -> tuple[LockedPackage, int | None, str]:
         try:

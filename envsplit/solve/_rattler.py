@@ -115,7 +115,11 @@ class RattlerSolver:
                 n.normalized
                 for n in self._loop.run_until_complete(self._gateway_for().names(channels, subdirs))
             }
-        except Exception as exc:  # an unreachable channel is not a typo: the solve that follows says why
+        except ChannelError:  # an unreachable channel is not a typo: the solve that follows says why
+            return {}
+        except EnvsplitError:
+            raise
+        except Exception as exc:
             if not isinstance(exc, ChannelError):
                 self._fetch_error(exc)  # remembered for the solve to report
             return {}
