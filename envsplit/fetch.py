@@ -84,8 +84,14 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
 class MirrorFetcher:
     """Local, current copies of http(s) mirrors' repodata; each (mirror, subdir) is fetched once per run."""
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, strict_subdirs: bool = True) -> None:
+        """``strict_subdirs``: a platform subdir the mirror lacks is an error (locking), or else empty.
+
+        Locking is strict: a lock from half a channel is a different lock. Looking sizes up is not: a
+        package of a subdir the mirror lacks is reported without a size, as an audit shows any unknown.
+        """
         self._root = cache_dir / _CACHE_SUBDIR
+        self._strict = strict_subdirs
         self._limit = max_decompressed_bytes()  # a bad setting is bad input before anything is fetched
         self._done: set[tuple[str, str]] = set()
         # Asking again after a failure fails at once: no second timeout per variant x platform.
@@ -142,7 +148,10 @@ class MirrorFetcher:
             status = response.status_code
             if status == 304 and meta:
                 return
-            if status == 404 and subdir != "noarch" and self._declared_absent(mirror, auth, subdir):
+            absent = status == 404 and subdir != "noarch"
+            if absent and (not self._strict or self._declared_absent(mirror, auth, subdir)):
+                # No ETag kept: the next run asks again, and a strict one sees the 404 itself.
+                meta_path.unlink(missing_ok=True)
                 _write_atomic(target, lambda fh: fh.write(_empty_repodata(subdir)))
                 return
             if status != 200:

@@ -52,7 +52,7 @@ def repodata_sizes(
     if not by_channel:
         return out
     gateway = make_gateway(cache_dir)
-    fetcher = MirrorFetcher(cache_dir)
+    fetcher = MirrorFetcher(cache_dir, strict_subdirs=False)
     loop = asyncio.new_event_loop()
     try:
         for channel in sorted(by_channel):
