@@ -401,3 +401,31 @@ def test_unreachable_mirror_is_told_once_for_every_variant_and_platform(
         "cannot read the repodata of http://127.0.0.1:9/conda-forge (Connection refused); check the channel URL, "
         "the --mirror setting and the network"
     ]
+
+
+def test_audit_reads_sizes_through_a_credentialed_mirror(rocker_project: Path, cache_dir: Path) -> None:
+    shutil.copytree(REPO / "locks", rocker_project / "locks")
+    mirror = Mirror(CHANNELS, credentials=f"bot:{PASSWORD}")
+    with mirror_server(mirror) as url:
+        authed = url.replace("http://", f"http://bot:{PASSWORD}@") + "/conda-forge"
+        result = run(
+            rocker_project,
+            "audit",
+            "--variant",
+            "cpu",
+            "--format",
+            "json",
+            "--mirror",
+            f"conda-forge={authed}",
+        )
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    totals = [env["totals"] for env in json.loads(result.output)["environments"]]
+    assert totals and all(t["size"] > 0 and t["size_missing"] == [] for t in totals)
+    assert mirror.log and all(status == 200 for _, status, _ in mirror.log)
+
+
+@pytest.mark.parametrize("command", ["lock", "refresh", "diff", "audit"])
+def test_every_fetching_command_takes_a_timeout(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert "--timeout SECONDS" in result.output and "ENVSPLIT_TIMEOUT" in result.output
