@@ -5,8 +5,8 @@ reach into: it never sent the credentials in a mirror URL (the user got a bare 4
 platform subdir as an empty subdir (a different lock, exit 0), it decompressed without bound (a gzip bomb
 filled the cache) and it had no timeout. Reading ``<mirror>/<subdir>/repodata.json`` here is one choke
 point for all of them: credentials go as Basic auth to that mirror only, every request has a connect and
-read timeout, the body is decompressed in bounded steps, and each HTTP failure is one ``ChannelError``
-that stops the run once instead of failing every variant x platform. The copy lives in the cache with its
+read timeout, the body is decompressed in bounded steps, and each HTTP failure is one ``ChannelError``,
+asked for once per run and told once (tell_once) rather than once per variant x platform. The copy lives in the cache with its
 ETag, so an unchanged mirror costs a 304. Records of the folder keep canonical URLs (see solve/gateway.py).
 
 Direct channels (no mirror) keep rattler's own fetch, with the same timeout on its client.
@@ -46,7 +46,7 @@ _FAILURE = re.compile(r"cannot read the repodata of (?P<channel>\S+) \((?!see ab
 
 
 class ChannelError(EnvsplitError):
-    """A channel or mirror could not be read: nothing can be locked from it, so the run stops here, once."""
+    """A channel or mirror could not be read: the pairs that need it fail, and the reason is told once."""
 
     exit_code = EXIT_FAILED
 
