@@ -22,7 +22,6 @@ from .models import LockedPackage
 
 CACHE_SUBDIR = "envsplit-installed-size"
 _HEX = re.compile(r"^[0-9a-f]{32}([0-9a-f]{32})?$")
-_TIMEOUT = 60  # seconds per request; conda-package-streaming sets none
 _WORKERS = 8
 
 
@@ -42,10 +41,15 @@ def _paths_json_size(data: bytes) -> int:
     return sum(int(entry.get("size_in_bytes", 0)) for entry in doc.get("paths", ()))
 
 
-def _read_members(members: Iterable[tuple[Any, Any]]) -> int:
+def _read_members(members: Iterable[tuple[Any, Any]], limit: int) -> int:
+    from .fetch import MAX_BYTES_ENV
+
     it = iter(members)
     try:
         for tar, member in it:
+            # The stream position and the member size are decompressed bytes: a bomb stops here.
+            if tar.offset > limit or member.size > limit:
+                raise LookupError(f"the archive expands beyond {limit} bytes ({MAX_BYTES_ENV}); not read")
             if member.name == "info/paths.json":
                 handle = tar.extractfile(member)
                 if handle is None:
@@ -59,8 +63,9 @@ def _read_members(members: Iterable[tuple[Any, Any]]) -> int:
 
 
 class _Reader:
-    def __init__(self, fetch_prefixes: Mapping[str, str]) -> None:
+    def __init__(self, fetch_prefixes: Mapping[str, str], limit: int) -> None:
         self.fetch_prefixes = fetch_prefixes
+        self.limit = limit
         self._local = threading.local()
 
     def _session(self) -> Any:
@@ -68,9 +73,11 @@ class _Reader:
         if session is None:
             import requests
 
+            from .fetch import timeout
+
             class _Session(requests.Session):
                 def request(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-                    kwargs.setdefault("timeout", _TIMEOUT)
+                    kwargs.setdefault("timeout", timeout())  # conda-package-streaming sets none
                     return super().request(*args, **kwargs)
 
             session = _Session()
@@ -90,8 +97,8 @@ class _Reader:
         where = self.fetch_url(p)
         if where.startswith("file://"):
             path = Path(unquote(urlparse(where).path))
-            return _read_members(package_streaming.stream_conda_info(str(path)))
-        return _read_members(cps_url.stream_conda_info(where, session=self._session()))
+            return _read_members(package_streaming.stream_conda_info(str(path)), self.limit)
+        return _read_members(cps_url.stream_conda_info(where, session=self._session()), self.limit)
 
 
 def installed_sizes(
@@ -99,6 +106,7 @@ def installed_sizes(
 ) -> InstalledLookup:
     """URL -> installed bytes, from the cache or by reading each archive's info/ through its mirror."""
     from .channels import resolve
+    from .fetch import max_decompressed_bytes
 
     unique = {p.url: p for p in packages}
     out = InstalledLookup()
@@ -116,7 +124,7 @@ def installed_sizes(
         return out
     channels = tuple(sorted({p.channel.rstrip("/") for p in todo}))
     fetch_prefixes = {s.canonical: s.fetch for s in resolve(channels, mirrors, base_dir)}
-    reader = _Reader(fetch_prefixes)
+    reader = _Reader(fetch_prefixes, max_decompressed_bytes())
 
     def one(p: LockedPackage) -> tuple[LockedPackage, int | None, str]:
         try:

@@ -15,6 +15,7 @@ from . import lockfile
 from ._yaml import display_path
 from .compose import compose, variant_order
 from .errors import InputError, SolveError
+from .fetch import tell_once
 from .fsutil import unchanged
 from .hashing import input_hash
 from .layering import LayeredSolver
@@ -105,6 +106,7 @@ class _Run:
         self.packages: dict[str, dict[str, list[LockedPackage]]] = {}
         self.broken: set[str] = set()  # variants that failed or are stale in --check mode
         self.names_checked = False
+        self._told: set[str] = set()  # channel failures already reported in full
 
     @property
     def solver(self) -> Solver:
@@ -355,6 +357,8 @@ class _Run:
         self.report.written.extend(sorted(files))
 
     def _finish(self, variant: str, platform: str, status: str, detail: str = "") -> None:
+        if status == "failed":
+            detail = tell_once(detail, self._told)
         result = PairResult(variant, platform, status, detail)
         self.report.results.append(result)
         self.reporter.done(result)

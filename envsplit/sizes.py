@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import EnvsplitError
+from .errors import EnvsplitError, InputError, WriteError
 from .models import LockedPackage
 
 
@@ -41,6 +41,8 @@ def repodata_sizes(
     otherwise it is noted in ``warnings`` and its packages stay unsized (a diff is still worth having).
     """
     from .channels import canonical_url
+    from .fetch import MirrorFetcher
+    from .redact import redact_text
     from .solve.gateway import canonical_of, make_gateway, rattler_channels
 
     by_channel: dict[str, dict[tuple[str, str], LockedPackage]] = {}
@@ -49,18 +51,21 @@ def repodata_sizes(
     out = SizeLookup()
     if not by_channel:
         return out
-    gateway = make_gateway(mirrors, cache_dir)
+    gateway = make_gateway(cache_dir)
+    fetcher = MirrorFetcher(cache_dir, strict_subdirs=False)
     loop = asyncio.new_event_loop()
     try:
         for channel in sorted(by_channel):
             wanted = by_channel[channel]
-            sources, channels = rattler_channels((channel,), mirrors, base_dir)
             subdirs = sorted({subdir for subdir, _ in wanted})
             names = sorted({p.name for p in wanted.values()})
             try:
+                sources, channels = rattler_channels((channel,), mirrors, base_dir, fetcher, subdirs)
                 result = loop.run_until_complete(gateway.query(channels, subdirs, names, recursive=False))
-            except Exception as exc:  # rattler's fetch errors carry the reason in their text
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            except (InputError, WriteError):
+                raise
+            except Exception as exc:  # envsplit's and rattler's fetch errors carry the reason in their text
+                first = redact_text((str(exc).strip().splitlines() or [type(exc).__name__])[0])
                 if not strict:
                     out.warnings.append(f"no download sizes from {channel}: {first}")
                     continue

@@ -11,7 +11,7 @@ from ..channels import parse_mirror_option
 from ..errors import EnvsplitError, InputError
 from ..models import Project
 from . import cli
-from .options import cache_dir_option, mirror_option
+from .options import cache_dir_option, mirror_option, timeout_option
 
 
 def _project(root: Path) -> Project | None:
@@ -54,6 +54,7 @@ def _project(root: Path) -> Project | None:
 )
 @mirror_option(" for download sizes")
 @cache_dir_option()
+@timeout_option()
 @click.option(
     "--allow-variant-mismatch",
     is_flag=True,

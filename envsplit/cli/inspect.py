@@ -12,7 +12,7 @@ from ..audit_flags import DEFAULT_THRESHOLD
 from ..channels import parse_mirror_option
 from ..errors import InputError
 from . import cli
-from .options import cache_dir_option, mirror_option
+from .options import cache_dir_option, mirror_option, timeout_option
 
 if TYPE_CHECKING:
     from ..models import Project
@@ -119,6 +119,7 @@ def _regenerate(obj: dict, args: list[str]) -> str:
 )
 @mirror_option(" for download sizes")
 @cache_dir_option("Repodata and installed-size cache")
+@timeout_option()
 @click.pass_obj
 def audit_command(
     obj: dict,

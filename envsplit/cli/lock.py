@@ -15,7 +15,7 @@ from ..plan import LockOptions, leftovers, select
 from ..render import refused_dockerfiles, stale_dockerfiles, write_dockerfiles
 from ..sources import read_project
 from . import cli
-from .options import cache_dir_option, mirror_option
+from .options import cache_dir_option, mirror_option, timeout_option
 from .progress import CliReporter
 
 
@@ -34,6 +34,7 @@ from .progress import CliReporter
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the stale locks if any.")
 @mirror_option("; locks keep the canonical URLs")
 @cache_dir_option()
+@timeout_option()
 @click.option(
     "--update",
     "update",

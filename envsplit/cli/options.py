@@ -27,3 +27,22 @@ def cache_dir_option(what: str = "Repodata cache") -> Callable[[Any], Any]:
         envvar="ENVSPLIT_CACHE_DIR",
         help=f"{what} (default: the user cache dir; env ENVSPLIT_CACHE_DIR).",
     )
+
+
+def timeout_option() -> Callable[[Any], Any]:
+    """``--timeout SECONDS``: a process-wide setting (like a proxy), so it reaches every fetch without plumbing."""
+    from ..fetch import DEFAULT_TIMEOUT, set_timeout
+
+    def apply(ctx: click.Context, param: click.Parameter, value: float | None) -> None:
+        set_timeout(value)  # called on every run, so None resets what an earlier in-process run set
+
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        envvar="ENVSPLIT_TIMEOUT",
+        metavar="SECONDS",
+        expose_value=False,
+        callback=apply,
+        help=f"Give up on a channel or mirror that does not connect or answer within SECONDS "
+        f"(default {DEFAULT_TIMEOUT:g}; env ENVSPLIT_TIMEOUT).",
+    )

@@ -13,7 +13,7 @@ from ..plan import LockOptions
 from ..refresh import refresh
 from ..sources import read_project
 from . import cli
-from .options import cache_dir_option, mirror_option
+from .options import cache_dir_option, mirror_option, timeout_option
 from .progress import CliReporter
 
 
@@ -27,6 +27,7 @@ from .progress import CliReporter
 @click.option("--no-sizes", is_flag=True, help="Do not look download sizes up in the channels' repodata.")
 @mirror_option("; locks keep the canonical URLs")
 @cache_dir_option()
+@timeout_option()
 @click.pass_obj
 def refresh_command(
     obj: dict,

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ..channels import ChannelSource
-from ..errors import InputError, SolveError
+from ..errors import EnvsplitError, SolveError
+from ..fetch import ChannelError, MirrorFetcher, timeout
 from ..models import LockedPackage, VariantSpec, dep_name
+from ..redact import redact_text
 from .gateway import canonical_of, make_gateway, rattler_channels
 
 _CUDA_BUILD = re.compile(r"(^|_)cuda\d")
@@ -23,11 +25,17 @@ class RattlerSolver:
         self._base_dir = Path(base_dir)
         self._loop = asyncio.new_event_loop()
         self._gateway: Any = None
+        self._fetcher = MirrorFetcher(Path(cache_dir))
+        # (channel, subdir) rattler could not read -> its error: later solves fail at once, no new timeout
+        self._unreadable: dict[tuple[str, str], ChannelError] = {}
 
     def _gateway_for(self) -> Any:
         if self._gateway is None:
-            self._gateway = make_gateway(self._mirrors, Path(self._cache_dir))
+            self._gateway = make_gateway(Path(self._cache_dir))
         return self._gateway
+
+    def _channels(self, variant: VariantSpec, subdirs: list[str]) -> tuple[list[ChannelSource], list[Any]]:
+        return rattler_channels(variant.channels, self._mirrors, self._base_dir, self._fetcher, subdirs)
 
     def close(self) -> None:
         self._loop.close()
@@ -42,13 +50,20 @@ class RattlerSolver:
         from rattler import GenericVirtualPackage, PackageName, Version
         from rattler.package import BuildString
 
-        sources, channels = rattler_channels(variant.channels, self._mirrors, self._base_dir)
+        subdirs = [platform, "noarch"]
+        try:
+            sources, channels = self._channels(variant, subdirs)
+            for s in sources:
+                for subdir in subdirs:
+                    if (s.canonical, subdir) in self._unreadable:
+                        raise self._unreadable[(s.canonical, subdir)]
+        except ChannelError as exc:  # failing this pair only: variants on other channels still lock
+            raise SolveError(variant.name, platform, str(exc)) from None
         gateway = self._gateway_for()
         vps = []
         for name, value in variant.virtual_packages_for(platform).items():
             version, _, build = value.partition("=")
             vps.append(GenericVirtualPackage(PackageName(name), Version(version), BuildString(build or "0")))
-        subdirs = [platform, "noarch"]
         try:
             records_by_file = self._records_for(gateway, channels, subdirs, [*pinned, *preferred])
             pinned_records = _pick(records_by_file, pinned, strict=True)
@@ -58,10 +73,12 @@ class RattlerSolver:
             )
         except SolveError as exc:
             raise SolveError(variant.name, platform, exc.explanation) from None
-        except InputError:
+        except EnvsplitError:
             raise
         except Exception as exc:  # rattler's SolverError, FetchRepoDataError, ... carry the explanation
-            raise SolveError(variant.name, platform, _explain(exc)) from None
+            fetch_error = self._fetch_error(exc)
+            explanation = str(fetch_error) if fetch_error else str(exc).strip() or type(exc).__name__
+            raise SolveError(variant.name, platform, explanation) from None
         out = [_to_locked(r, sources) for r in records]
         if "__cuda" not in variant.virtual_packages_for(platform):
             cuda = sorted(p.file_name for p in out if _is_cuda_build(p))
@@ -82,10 +99,10 @@ class RattlerSolver:
 
         from rattler import Subdir
 
-        _, channels = rattler_channels(variant.channels, self._mirrors, self._base_dir)
         subdirs = [Subdir(platform), Subdir("noarch")]
         wanted = sorted({d.name for d in variant.dependencies})
         try:
+            _, channels = self._channels(variant, [platform, "noarch"])
             # A query for just these names is what the solve reads anyway; all names only on a miss.
             found = self._loop.run_until_complete(
                 self._gateway_for().query(channels, subdirs, wanted, recursive=False)
@@ -98,9 +115,33 @@ class RattlerSolver:
                 n.normalized
                 for n in self._loop.run_until_complete(self._gateway_for().names(channels, subdirs))
             }
-        except Exception:  # an unreachable channel: the solve that follows explains it
+        except ChannelError:  # an unreachable channel is not a typo: the solve that follows says why
+            return {}
+        except EnvsplitError:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, ChannelError):
+                self._fetch_error(exc)  # remembered for the solve to report
             return {}
         return {n: difflib.get_close_matches(n, known, n=3, cutoff=0.75) for n in missing}
+
+    def _fetch_error(self, exc: Exception) -> ChannelError | None:
+        """rattler's failure to read a channel's repodata as a ChannelError (remembered), else None."""
+        text = str(exc).strip()
+        fetch = re.match(r"error sending request for url \((?P<url>[^)]+)\)", text)
+        if not fetch:
+            return None
+        channel, subdir = fetch.group("url").rsplit("/", 2)[:2]
+        # rattler's chain of "Caused by:" lines ends with the reason a person can act on.
+        reason = text.splitlines()[-1].removeprefix("Caused by:").strip()
+        hint = "check the channel URL, the --mirror setting and the network"
+        if "timed out" in text.lower():
+            reason = f"no answer within {timeout():g} s"
+            hint = "allow more time with --timeout SECONDS (env ENVSPLIT_TIMEOUT)"
+        shown = redact_text(channel)
+        error = ChannelError(f"cannot read the repodata of {shown} ({reason}); {hint}")
+        self._unreadable[(channel, subdir)] = error
+        return error
 
     def _records_for(
         self, gateway: Any, channels: list[Any], subdirs: list[str], wanted: Sequence[LockedPackage]
@@ -155,20 +196,6 @@ async def _solve(
         pinned_packages=pinned,
         locked_packages=preferred,
     )
-
-
-def _explain(exc: Exception) -> str:
-    text = str(exc).strip()
-    fetch = re.match(r"error sending request for url \((?P<url>[^)]+)\)", text)
-    if fetch:
-        # rattler's chain of "Caused by:" lines ends with the reason a person can act on.
-        reason = text.splitlines()[-1].removeprefix("Caused by:").strip()
-        channel = fetch.group("url").rsplit("/", 2)[0]
-        return (
-            f"cannot read the repodata of {channel} ({reason}); check the channel URL, the --mirror "
-            "setting and the network"
-        )
-    return text or type(exc).__name__
 
 
 def _is_cuda_build(p: LockedPackage) -> bool:
