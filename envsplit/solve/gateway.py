@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from ..channels import ChannelSource, canonical_url, resolve
+from ..redact import PLACEHOLDER, strip_auth
 
 
 def make_gateway(mirrors: Mapping[str, str], cache_dir: Path) -> Any:
@@ -31,13 +33,22 @@ def rattler_channels(
     from rattler import Channel
 
     sources = resolve(channels, mirrors, base_dir)
-    return sources, [Channel(s.fetch if s.via == "local" else s.canonical) for s in sources]
+    # A mirrored channel keeps its canonical URL: the middleware maps it to the mirror. Others are read
+    # from ``fetch``, which holds expanded ${VAR}s and credentials that must never come back out.
+    return sources, [Channel(s.canonical if s.via == "mirror" else s.fetch) for s in sources]
 
 
 def canonical_of(record_channel: str, sources: list[ChannelSource]) -> str:
     """The canonical URL of the channel a record came from (records of folder mirrors carry file:// URLs)."""
-    channel_url = str(record_channel).rstrip("/")
+    # rattler percent-encodes ``${VAR}`` and masks credentials (``/t/********/``, ``user:********@``) in a
+    # record's channel: compare URLs decoded and bare.
+    channel_url = _bare(str(record_channel))
     for s in sources:
-        if channel_url in (s.fetch.rstrip("/"), s.canonical):
+        if channel_url in (_bare(s.fetch), _bare(s.canonical)):
             return s.canonical
-    return channel_url
+    return strip_auth(str(record_channel).rstrip("/"))
+
+
+def _bare(url: str) -> str:
+    # A placeholder is masked like the value it stands for: made a literal, it is stripped with the rest.
+    return strip_auth(PLACEHOLDER.sub("x", unquote(url.rstrip("/"))))
