@@ -1,30 +1,64 @@
-"""Channel names, canonical URLs and mirrors."""
+"""Channel names, canonical URLs and mirrors.
+
+A channel has two URLs. The canonical one identifies it and is the only one ever written or hashed:
+``${VAR}`` placeholders stay placeholders and literal credentials are stripped (see :mod:`.redact`), so
+rotating a token changes no lock. The network one, with placeholders expanded and credentials kept, is
+built only when the channel is read (:func:`resolve`) and goes nowhere but to the HTTP client.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 from .errors import InputError
+from .redact import PLACEHOLDER, strip_auth
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
+# conda-lock reads $VAR as ${VAR}; one spelling keeps the written URL and its hash the same for both.
+_BARE_VAR = re.compile(r"\$(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _full_url(channel: str) -> str:
+    if "://" in channel:
+        return _BARE_VAR.sub(r"${\g<name>}", channel.rstrip("/"))
+    return f"{DEFAULT_CHANNEL_ALIAS}/{channel.strip('/')}"
 
 
 def canonical_url(channel: str) -> str:
-    """``conda-forge`` -> ``https://conda.anaconda.org/conda-forge``; URLs are kept, minus a trailing slash."""
-    if "://" in channel:
-        return channel.rstrip("/")
-    return f"{DEFAULT_CHANNEL_ALIAS}/{channel.strip('/')}"
+    """``conda-forge`` -> ``https://conda.anaconda.org/conda-forge``; URLs are kept, minus a trailing slash,
+    with ``${VAR}`` placeholders and without credentials: ``https://u:pw@host/t/tk/c`` -> ``https://host/c``."""
+    return strip_auth(_full_url(channel))
+
+
+def used_env_vars(channel: str) -> tuple[str, ...]:
+    """The environment variables a channel's URL reads, as conda-lock records them (sorted)."""
+    return tuple(sorted({m.group("name") for m in PLACEHOLDER.finditer(_full_url(channel))}))
+
+
+def network_url(channel: str) -> str:
+    """The URL to fetch ``channel`` from: placeholders expanded and credentials kept. Never write or print it."""
+    url = _full_url(channel)
+    missing = [name for name in used_env_vars(channel) if not os.environ.get(name)]
+    if missing:
+        names = ", ".join(f"${{{name}}}" for name in missing)
+        raise InputError(
+            f"channel {canonical_url(channel)} reads {names} from the environment, which is not set; "
+            "export it to solve (the lock records the placeholder, never the value)"
+        )
+    return PLACEHOLDER.sub(lambda m: os.environ[m.group("name")], url)
 
 
 @dataclass(frozen=True)
 class ChannelSource:
     """Where a channel's repodata is actually read from, and how its records' URLs map back."""
 
-    canonical: str
-    fetch: str  # the URL handed to rattler (the canonical one, an http mirror prefix, or file://)
+    canonical: str  # as written in locks: placeholders kept, credentials stripped
+    fetch: str  # where packages are read: the network URL, an http mirror prefix, or file://
     via: str  # "direct", "mirror" (http middleware) or "local" (folder; URLs are rewritten)
 
 
@@ -36,7 +70,7 @@ def resolve(channels: tuple[str, ...], mirrors: Mapping[str, str], base_dir: Pat
         canon = canonical_url(channel)
         mirror = by_canonical.get(canon)
         if mirror is None:
-            out.append(ChannelSource(canon, canon, "direct"))
+            out.append(ChannelSource(canon, network_url(channel), "direct"))
             continue
         scheme = urlparse(mirror).scheme
         if scheme in ("http", "https"):

@@ -17,6 +17,8 @@ def input_hash(variant: VariantSpec, platform: str, base_lines: Sequence[str] | 
     payload = {
         "format": FORMAT,
         "platform": platform,
+        # The written form: ${VAR} as a placeholder, literal credentials stripped. A token's value is neither
+        # hashed (a short one could be recovered from the digest) nor able to make a lock stale by rotating.
         "channels": [canonical_url(c) for c in variant.channels],
         "specs": sorted(variant.specs),
         "virtual_packages": variant.virtual_packages_for(platform),

@@ -107,6 +107,7 @@ def installed_sizes(
     """URL -> installed bytes, from the cache or by reading each archive's info/ through its mirror."""
     from .channels import resolve
     from .fetch import max_decompressed_bytes
+    from .redact import redact_text
 
     unique = {p.url: p for p in packages}
     out = InstalledLookup()
@@ -130,7 +131,8 @@ def installed_sizes(
         try:
             return p, reader.size(p), ""
         except Exception as exc:  # network, HTTP and archive errors all mean "unknown" for this package
-            return p, None, (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            # requests quotes the URL it fetched, mirror credentials included: the reason goes into reports.
+            return p, None, redact_text((str(exc).strip().splitlines() or [type(exc).__name__])[0])
 
     with ThreadPoolExecutor(max_workers=min(_WORKERS, len(todo))) as pool:
         results = list(pool.map(one, todo))

@@ -10,6 +10,7 @@ import click
 
 from .. import __version__
 from ..errors import EnvsplitError
+from ..redact import redact_text
 
 
 class _Group(click.Group):
@@ -17,7 +18,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except EnvsplitError as exc:
-            for line in str(exc).splitlines() or [""]:  # several findings: one "error:" line each
+            # Messages quote channel URLs as the user wrote them: a literal token or password stops here.
+            text = redact_text(str(exc))
+            for line in text.splitlines() or [""]:  # several findings: one "error:" line each
                 click.echo(f"error: {line}" if line and not line.startswith(" ") else line, err=True)
             ctx.exit(exc.exit_code)
 

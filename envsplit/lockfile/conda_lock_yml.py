@@ -97,19 +97,23 @@ def render(lockfile: Any, header_lines: Sequence[str]) -> str:
 
 
 def explicit_lines(lockfile: Any, platform: str) -> list[str]:
-    """Package lines exactly as ``conda-lock render -k explicit`` orders them (topologically)."""
-    from conda_lock.conda_lock import render_lockfile_for_platform
+    """Package lines exactly as ``conda-lock render -k explicit`` orders them (topologically).
 
-    lines = render_lockfile_for_platform(
-        # The renderer only reorders and filters ``package``; a shallow copy keeps ours intact.
-        lockfile=lockfile.model_copy(update={"package": list(lockfile.package)}),
-        include_dev_dependencies=False,
-        extras=None,
-        kind="explicit",
-        platform=platform,
-    )
-    start = lines.index("@EXPLICIT") + 1
-    return [ln for ln in lines[start:] if ln and not ln.startswith("#")]
+    Rendered here from the model rather than by conda-lock's renderer, which expands ``${VAR}`` in every URL:
+    that would write a channel's token into the file.
+    """
+    # toposort_inplace only reorders ``package``; a shallow copy keeps ours intact.
+    ordered = lockfile.model_copy(update={"package": list(lockfile.package)})
+    ordered.toposort_inplace()
+    ordered.filter_virtual_packages_inplace()
+    return [
+        f"{p.url}#{p.hash.md5}"
+        for p in ordered.package
+        if p.platform == platform
+        and p.manager == "conda"
+        and "main" in p.categories
+        and not p.name.startswith("__")
+    ]
 
 
 def _parse(path: Path) -> Any:

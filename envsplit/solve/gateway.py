@@ -6,9 +6,11 @@ import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from ..channels import ChannelSource, resolve
 from ..fetch import MirrorFetcher, timeout
+from ..redact import PLACEHOLDER, strip_auth
 
 
 def make_gateway(cache_dir: Path) -> Any:
@@ -39,13 +41,22 @@ def rattler_channels(
         else s
         for s in resolve(channels, mirrors, base_dir)
     ]
-    return sources, [Channel(s.fetch if s.via == "local" else s.canonical) for s in sources]
+    # Mirrors are local folders by now; a direct channel is read from ``fetch``, which holds expanded
+    # ${VAR}s and credentials that must never come back out (records are mapped back by canonical_of).
+    return sources, [Channel(s.fetch) for s in sources]
 
 
 def canonical_of(record_channel: str, sources: list[ChannelSource]) -> str:
     """The canonical URL of the channel a record came from (records of folder mirrors carry file:// URLs)."""
-    channel_url = str(record_channel).rstrip("/")
+    # rattler percent-encodes ``${VAR}`` and masks credentials (``/t/********/``, ``user:********@``) in a
+    # record's channel: compare URLs decoded and bare.
+    channel_url = _bare(str(record_channel))
     for s in sources:
-        if channel_url in (s.fetch.rstrip("/"), s.canonical):
+        if channel_url in (_bare(s.fetch), _bare(s.canonical)):
             return s.canonical
-    return channel_url
+    return strip_auth(str(record_channel).rstrip("/"))
+
+
+def _bare(url: str) -> str:
+    # A placeholder is masked like the value it stands for: made a literal, it is stripped with the rest.
+    return strip_auth(PLACEHOLDER.sub("x", unquote(url.rstrip("/"))))
