@@ -1,0 +1,147 @@
+"""Integrity of what envsplit reads and writes: forged locks, special files, symlinks, leftovers, bad lock lines."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from envsplit.cli import cli
+
+from projectfiles import edit
+
+REPO = Path(__file__).parent.parent
+MIRRORS = [
+    "--mirror",
+    f"conda-forge={REPO / 'tests/data/channels/conda-forge'}",
+    "--mirror",
+    f"rapidsai={REPO / 'tests/data/channels/rapidsai'}",
+]
+GEOS = "https://conda.anaconda.org/conda-forge/linux-64/geos-3.14.1-h480dda7_0.conda"
+EVIL = "https://evil.example.com/conda-forge/linux-64/geos-3.14.1-h480dda7_0.conda"
+
+
+def run(project: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["-C", str(project), *args])
+
+
+@pytest.fixture()
+def locked(rocker_project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The rocker example with the committed locks and Dockerfiles, as the working directory."""
+    shutil.copytree(REPO / "locks", rocker_project / "locks")
+    shutil.copytree(REPO / "dockerfiles", rocker_project / "dockerfiles")
+    monkeypatch.chdir(rocker_project)
+    return rocker_project
+
+
+def reseal(path: Path) -> None:
+    """Recompute the content-sha256 header, as a forger would after editing the body."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    n = next(i for i, ln in enumerate(lines) if not ln.startswith("#"))
+    body = "".join(lines[n:])
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    head = [
+        f"# content-sha256: {digest}\n" if ln.startswith("# content-sha256: ") else ln for ln in lines[:n]
+    ]
+    path.write_text("".join(head) + body, encoding="utf-8")
+
+
+def forge(project: Path, files: tuple[str, ...] = ("conda-linux-64.lock", "layer-linux-64.lock")) -> None:
+    for name in files:
+        path = project / "locks/cuda-spatial" / name
+        edit(path, GEOS, EVIL)
+        reseal(path)
+
+
+def one_error(result: Result) -> str:
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+# --- item 3: forged locks ----------------------------------------------------------------------------
+
+
+def test_forged_explicit_and_layer_fail_lock_check(locked: Path) -> None:
+    forge(locked)
+    line = one_error(run(locked, "lock", "--check"))
+    assert "locks/cuda-spatial/conda-linux-64.lock" in line and "'geos' (linux-64)" in line
+    assert "evil.example.com" in line
+
+
+def test_forged_layer_alone_fails_lock_check(locked: Path) -> None:
+    forge(locked, ("layer-linux-64.lock",))
+    line = one_error(run(locked, "lock", "--check"))
+    assert "locks/cuda-spatial/layer-linux-64.lock" in line and "'geos' (linux-64)" in line
+
+
+def test_forged_host_in_all_three_files_is_outside_the_channels(locked: Path) -> None:
+    forge(locked, ("conda-linux-64.lock", "layer-linux-64.lock", "conda-lock.yml"))
+    line = one_error(run(locked, "lock", "--check"))
+    assert "locks/cuda-spatial/conda-lock.yml" in line and "'geos' (linux-64)" in line
+    assert "outside the variant's channels" in line
+
+
+def test_conda_lock_yml_in_another_layout_is_read_as_yaml(locked: Path) -> None:
+    """A second ``url:`` key is one YAML reads (the last wins): the fast reader must not take the first."""
+    forge(locked)
+    path = locked / "locks/cuda-spatial/conda-lock.yml"
+    edit(path, f"  url: {GEOS}\n", f"  url: {GEOS}\n  url: {EVIL}\n")
+    reseal(path)
+    line = one_error(run(locked, "lock", "--check"))
+    assert "locks/cuda-spatial/conda-lock.yml" in line and "outside the variant's channels" in line
+
+
+def test_forged_lock_is_rewritten_by_lock(locked: Path) -> None:
+    forge(locked)
+    result = run(locked, "lock", *MIRRORS)
+    assert result.exit_code == 0, result.output
+    for name in ("conda-linux-64.lock", "layer-linux-64.lock", "conda-lock.yml"):
+        assert (locked / "locks/cuda-spatial" / name).read_bytes() == (
+            REPO / "locks/cuda-spatial" / name
+        ).read_bytes()
+    assert run(locked, "lock", "--check").exit_code == 0
+
+
+def test_forged_lock_fails_diff_and_audit(locked: Path) -> None:
+    forge(locked)
+    line = one_error(run(locked, "diff", str(REPO / "locks"), "locks"))
+    assert "conda-linux-64.lock" in line and "'geos' (linux-64)" in line
+    line = one_error(run(locked, "audit", "--variant", "cuda-spatial", *MIRRORS))
+    assert "locks/cuda-spatial/conda-linux-64.lock" in line and "'geos' (linux-64)" in line
+
+
+def test_forged_base_fails_its_extension_too(locked: Path) -> None:
+    path = locked / "locks/cuda/conda-linux-64.lock"
+    text = path.read_text(encoding="utf-8")
+    first = next(ln for ln in text.splitlines() if ln.startswith("https://"))
+    edit(path, first, first.replace("conda.anaconda.org", "evil.example.com"))
+    reseal(path)
+    line = one_error(run(locked, "lock", "--check"))
+    assert "locks/cuda/conda-linux-64.lock" in line
+
+
+def test_noop_lock_stays_fast(locked: Path) -> None:
+    """The check reads the explicit files and scans conda-lock.yml as text: no YAML parse, no conda-lock."""
+    code = (
+        "import sys, time; t = time.perf_counter();"
+        "from click.testing import CliRunner; from envsplit.cli import cli;"
+        "r = CliRunner().invoke(cli, ['lock']);"
+        "assert r.exit_code == 0, r.output;"
+        "assert 'conda_lock' not in sys.modules and 'yaml' not in sys.modules, sorted(sys.modules);"
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(
+        [shutil.which("python") or "python", "-c", code],
+        cwd=locked,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert float(out.stdout) < 1.0  # measured about 0.2 s; a YAML parse of the four locks alone adds 0.5 s
