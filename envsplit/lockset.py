@@ -244,9 +244,17 @@ def _export(root: Path, rev: str, paths: Sequence[str], dest: Path) -> list[str]
         raise InputError(f"--git {rev}: git archive failed: {message}")
     tar_path = dest.parent / f"{dest.name}.tar"
     tar_path.write_bytes(archive.stdout)
-    with tarfile.open(tar_path) as tar:
-        tar.extractall(dest, filter="data")
-    tar_path.unlink()
+    try:
+        with tarfile.open(tar_path) as tar:
+            tar.extractall(dest, filter="data")
+    except tarfile.FilterError as exc:  # a symlink or hard link leading out of the tree, an absolute path
+        member = exc.tarinfo.name if exc.tarinfo is not None else "?"
+        raise InputError(
+            f"--git {rev}: {member}: a link to a path outside the repository's files; refused "
+            "(replace it with a regular file, or compare two folders instead)"
+        ) from None
+    finally:
+        tar_path.unlink(missing_ok=True)
     return files
 
 

@@ -145,3 +145,92 @@ def test_noop_lock_stays_fast(locked: Path) -> None:
         check=True,
     )
     assert float(out.stdout) < 1.0  # measured about 0.2 s; a YAML parse of the four locks alone adds 0.5 s
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_forged_lock_at_a_git_revision_is_named_as_such(locked: Path) -> None:
+    forge(locked)
+    git(locked, "init", "-q")
+    git(locked, "add", "-A")
+    git(locked, "commit", "-qm", "forged")
+    shutil.rmtree(locked / "locks")
+    shutil.copytree(REPO / "locks", locked / "locks")
+    line = one_error(run(locked, "diff", "--git", "HEAD"))
+    assert "HEAD:locks/cuda-spatial/conda-linux-64.lock" in line and "'geos' (linux-64)" in line
+
+
+# --- item 15: a symlink out of the repository at a git revision ---------------------------------------
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../../../etc/passwd"])
+def test_symlink_out_of_the_repo_at_a_revision_is_refused(locked: Path, target: str) -> None:
+    git(locked, "init", "-q")
+    (locked / "locks/cpu/leak.lock").symlink_to(target)
+    git(locked, "add", "-A")
+    git(locked, "commit", "-qm", "symlink")
+    line = one_error(run(locked, "diff", "--git", "HEAD"))
+    assert "locks/cpu/leak.lock" in line and "outside" in line
+
+
+# --- items 15 and 18: malformed lock entries name the file, the package and the field ----------------
+
+
+def broken_copy(tmp_path: Path, old: str, new: str) -> Path:
+    path = tmp_path / "broken" / "conda-lock.yml"
+    path.parent.mkdir()
+    shutil.copy(REPO / "locks/cpu/conda-lock.yml", path)
+    edit(path, old, new)
+    return path
+
+
+def test_lock_url_without_a_slash_is_one_error(tmp_path: Path) -> None:
+    url = "https://conda.anaconda.org/conda-forge/linux-64/_openmp_mutex-4.5-7_kmp_llvm.conda"
+    path = broken_copy(tmp_path, f"url: {url}", "url: _openmp_mutex-4.5-7_kmp_llvm.conda")
+    line = one_error(run(tmp_path, "diff", str(REPO / "locks/cpu/conda-lock.yml"), str(path)))
+    assert str(path) in line and "'_openmp_mutex' (linux-64)" in line and "url" in line
+
+
+def test_explicit_line_without_a_slash_is_one_error(locked: Path) -> None:
+    path = locked / "locks/cpu/conda-linux-64.lock"
+    first = next(ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("https://"))
+    edit(path, first, first.rsplit("/", 1)[1])
+    reseal(path)
+    line = one_error(run(locked, "lock", "--check"))
+    assert "locks/cpu/conda-linux-64.lock" in line and "not a package line" in line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("    md5: 887b70e1d607fba7957aa02f9ee0d939\n", "", "hash: conda package hashes must use MD5"),
+        (
+            "  version: '4.5'\n  manager: conda\n  platform: linux-64\n",
+            "  manager: conda\n  platform: linux-64\n",
+            "version: Field required",
+        ),
+    ],
+)
+def test_invalid_entry_names_package_platform_and_field(
+    tmp_path: Path, old: str, new: str, field: str
+) -> None:
+    path = broken_copy(tmp_path, old, new)
+    line = one_error(run(tmp_path, "diff", str(REPO / "locks/cpu/conda-lock.yml"), str(path)))
+    assert "validation error" not in line
+    assert str(path) in line and "'_openmp_mutex' (linux-64)" in line and field in line

@@ -238,3 +238,23 @@ def check_folder(
             raise InputError(
                 f"{problem}; the lock was forged or damaged: regenerate it with 'envsplit lock --force'"
             )
+
+
+def describe_invalid(errors: Sequence[Mapping[str, Any]], content: Any) -> str:
+    """A lockfile model's first validation error as ``package 'numpy' (linux-64): hash.md5: why``."""
+    first = errors[0]
+    loc = list(first.get("loc", ()))
+    where = ""
+    if len(loc) >= 2 and loc[0] == "package" and isinstance(loc[1], int):
+        packages = content.get("package") if isinstance(content, dict) else None
+        entry = packages[loc[1]] if isinstance(packages, list) and loc[1] < len(packages) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str):
+            where = f"package {name!r} ({entry.get('platform')}): "
+        else:
+            where = f"package[{loc[1]}]: "
+        loc = loc[2:]
+    field = ".".join(str(part) for part in loc) or "top level"
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}{field}: {message}{more}"
