@@ -247,7 +247,7 @@ def describe_invalid(errors: Sequence[Mapping[str, Any]], content: Any) -> str:
     where = ""
     if len(loc) >= 2 and loc[0] == "package" and isinstance(loc[1], int):
         packages = content.get("package") if isinstance(content, dict) else None
-        entry = packages[loc[1]] if isinstance(packages, list) and loc[1] < len(packages) else None
+        entry = packages[loc[1]] if isinstance(packages, list) and loc[1] < len(packages) else {}
         name = entry.get("name") if isinstance(entry, dict) else None
         if isinstance(name, str):
             where = f"package {name!r} ({entry.get('platform')}): "
