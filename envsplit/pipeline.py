@@ -385,7 +385,7 @@ class _Run:
             self.lines.setdefault(spec.name, {})[platform] = lines
         # Identical content is not rewritten: mtimes stay, and the summary counts real changes.
         files = {p: t for p, t in rendered.files.items() if not unchanged(p, t)}
-        write_files(files)
+        write_files(files, root=self.project.root)
         for platform in extra:
             for name in (lockfile.explicit_name(platform), lockfile.layer_name(platform)):
                 self._path(spec.name, name).unlink(missing_ok=True)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import shutil
+import stat
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -234,3 +240,114 @@ def test_invalid_entry_names_package_platform_and_field(
     line = one_error(run(tmp_path, "diff", str(REPO / "locks/cpu/conda-lock.yml"), str(path)))
     assert "validation error" not in line
     assert str(path) in line and "'_openmp_mutex' (linux-64)" in line and field in line
+
+
+# --- item 4: special files and '-' are written through, never replaced --------------------------------
+
+CPU_LOCK = str(REPO / "locks/cpu/conda-lock.yml")
+
+
+def read_fifo_while(path: Path, action: Callable[[], Result]) -> tuple[Result, str]:
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(path.read_text(encoding="utf-8")))
+    reader.start()
+    try:
+        result = action()
+    finally:
+        if reader.is_alive():  # the writer never opened the FIFO: unblock the reader
+            with open(path, "w", encoding="utf-8"):
+                pass
+        reader.join(10)
+    return result, "".join(got)
+
+
+def test_output_to_a_fifo_is_written_through(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    result, text = read_fifo_while(fifo, lambda: run(tmp_path, "diff", CPU_LOCK, CPU_LOCK, "-o", str(fifo)))
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert "No package changed" in text
+    assert not [p for p in tmp_path.iterdir() if p.name != "fifo"]
+
+
+def test_output_through_a_link_to_a_special_file_keeps_the_link(tmp_path: Path) -> None:
+    """What ``-o /dev/stdout`` is: a symbolic link to a pipe or a terminal."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "stdout"
+    link.symlink_to(fifo)
+    result, text = read_fifo_while(fifo, lambda: run(tmp_path, "diff", CPU_LOCK, CPU_LOCK, "-o", str(link)))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert "No package changed" in text
+
+
+def test_output_to_a_character_device_keeps_the_device(tmp_path: Path) -> None:
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        pytest.skip("cannot create a device node here (needs root and CAP_MKNOD)")
+    result = run(tmp_path, "diff", CPU_LOCK, CPU_LOCK, "-o", str(null))
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISCHR(os.lstat(null).st_mode)
+
+
+def test_dash_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(tmp_path, "diff", CPU_LOCK, CPU_LOCK, "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert "No package changed" in result.output
+    assert not (tmp_path / "-").exists()
+
+
+# --- item 16: symbolic links never lead a write out of the project ------------------------------------
+
+
+def test_symlinked_lock_folder_out_of_the_project_is_refused(locked: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    shutil.move(locked / "locks/cpu", outside)
+    (locked / "locks/cpu").symlink_to(outside)
+    (outside / "conda-linux-64.lock").unlink()  # stale: the next lock wants to write there
+    before = {p.name: p.read_bytes() for p in outside.iterdir()}
+    line = one_error(run(locked, "lock", *MIRRORS))
+    assert "locks/cpu" in line and "outside the project" in line and str(outside) not in line
+    assert {p.name: p.read_bytes() for p in outside.iterdir()} == before
+
+
+def test_symlinked_dockerfiles_folder_out_of_the_project_is_refused(locked: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    shutil.move(locked / "dockerfiles", outside)
+    (locked / "dockerfiles").symlink_to(outside)
+    (outside / "Dockerfile.cpu").unlink()
+    (locked / "locks/cpu/conda-linux-64.lock").unlink()
+    line = one_error(run(locked, "lock", *MIRRORS))
+    assert "dockerfiles" in line and "outside the project" in line
+    assert not (outside / "Dockerfile.cpu").exists()
+    assert not (locked / "locks/cpu/conda-linux-64.lock").exists()  # refused before anything was written
+
+
+# --- item 17: temporary files of a killed run are cleaned by the next write ---------------------------
+
+
+def test_leftover_temporary_files_are_removed_but_not_a_live_writers(locked: Path) -> None:
+    folder = locked / "locks/cpu"
+    dead = folder / ".conda-linux-64.lock.k1ll3d_9.tmp"
+    live = folder / ".conda-lock.yml.st1ll_0n.tmp"
+    fresh = folder / ".conda-lock.yml.n3w_r4n0.tmp"
+    for path in (dead, live, fresh):
+        path.write_text("half a file", encoding="utf-8")
+    old = time.time() - 3600
+    os.utime(dead, (old, old))
+    os.utime(live, (old, old))
+    (folder / "conda-linux-64.lock").unlink()
+    with open(live, encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another envsplit, still writing
+        result = run(locked, "lock", *MIRRORS)
+    assert result.exit_code == 0, result.output
+    assert not dead.exists()
+    assert live.exists() and fresh.exists()
+    assert (folder / "conda-linux-64.lock").read_bytes() == (
+        REPO / "locks/cpu/conda-linux-64.lock"
+    ).read_bytes()
