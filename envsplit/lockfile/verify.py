@@ -40,7 +40,6 @@ _ENTRY_RE = (
     rf"  url: ({_P})\n  hash:\n    md5: ({_P})\n    sha256: {_P}\n(?:{_OTHER})*"
 )
 _ENTRY = re.compile(_ENTRY_RE)
-_ENTRIES = re.compile(rf"(?:{_ENTRY_RE})*")
 _FIELDS = ("name", "manager", "platform", "url")
 # userinfo and an anaconda.org token segment: not part of which channel a URL belongs to
 _CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@|(?<=[^/])/t/[^/\s]+(?=/)")
@@ -51,12 +50,15 @@ def _scan(text: str) -> list[dict[str, str]] | None:
     head, sep, section = text.partition("\npackage:\n")
     if not sep or "\npackage:" in section or "\npackage:" in head or head.startswith("package:"):
         return None
-    if not _ENTRIES.fullmatch(section):
-        return None
-    return [
-        {"name": name, "manager": manager, "platform": platform, "url": url, "md5": md5}
-        for name, manager, platform, url, md5 in _ENTRY.findall(section)
-    ]
+    entries = []
+    pos = 0
+    for m in _ENTRY.finditer(section):
+        if m.start() != pos:  # something between two entries that is not an entry
+            return None
+        pos = m.end()
+        name, manager, platform, url, md5 = m.groups()
+        entries.append({"name": name, "manager": manager, "platform": platform, "url": url, "md5": md5})
+    return entries if pos == len(section) else None
 
 
 def _load(path: Path, text: str) -> list[dict[str, str]]:
