@@ -230,10 +230,7 @@ class _Run:
             return "--update"
         why = self._files_stale(spec, platform, digest, on_disk)
         if why.startswith(_FORGED) and self.options.check:
-            raise InputError(
-                why.removeprefix(_FORGED)
-                + "; run 'envsplit lock' to write it again from conda-lock.yml's solve"
-            )
+            raise InputError(why.removeprefix(_FORGED) + f"; {verify.ADVICE}")
         return why.removeprefix(_FORGED)
 
     def _files_stale(self, spec: VariantSpec, platform: str, digest: str, on_disk: dict[str, str]) -> str:

@@ -81,6 +81,14 @@ def test_forged_explicit_and_layer_fail_lock_check(locked: Path) -> None:
     assert "evil.example.com" in line
 
 
+def test_forged_url_in_the_message_has_no_credentials(locked: Path) -> None:
+    path = locked / "locks/cuda-spatial/conda-linux-64.lock"
+    edit(path, GEOS, GEOS.replace("https://", "https://bot:hunter2@").replace(".org/", ".org/t/tok-123/"))
+    reseal(path)
+    line = one_error(run(locked, "lock", "--check"))
+    assert "'geos' (linux-64)" in line and "hunter2" not in line and "tok-123" not in line
+
+
 def test_forged_layer_alone_fails_lock_check(locked: Path) -> None:
     forge(locked, ("layer-linux-64.lock",))
     line = one_error(run(locked, "lock", "--check"))

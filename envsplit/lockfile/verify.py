@@ -24,6 +24,8 @@ from ..models import LockedPackage
 from ..redact import redact_text
 from . import LOCK_NAME, explicit_name, layer_name
 
+ADVICE = "the lock's files disagree (forged or damaged): run 'envsplit lock' to write them again"
+
 # (url, md5) of one package, by platform then name: what the explicit files must repeat.
 Pins = dict[str, dict[str, tuple[str, str]]]
 
@@ -237,9 +239,7 @@ def check_folder(
             base = package_lines(base_folder / explicit_name(platform))
         problem = check_platform(folder, platform, pins[platform], channels, base)
         if problem:
-            raise InputError(
-                f"{problem}; the lock was forged or damaged: regenerate it with 'envsplit lock --force'"
-            )
+            raise InputError(f"{problem}; {ADVICE}")
 
 
 def describe_invalid(errors: Sequence[Mapping[str, Any]], content: Any) -> str:
