@@ -39,7 +39,7 @@ _ENTRY_RE = (
     rf"- name: ({_P})\n(?:{_OTHER})*"
     rf"  manager: ({_P})\n  platform: ({_P})\n"
     r"  dependencies:(?: \{\})?\n(?:    [^\n]*\n)*"
-    rf"  url: ({_P})\n  hash:\n    md5: ({_P})\n    sha256: {_P}\n(?:{_OTHER})*"
+    rf"  url: ({_P})\n  hash:\n(?:    md5: ({_P})\n)?    sha256: {_P}\n(?:{_OTHER})*"
 )
 _ENTRY = re.compile(_ENTRY_RE)
 _FIELDS = ("name", "manager", "platform", "url")
@@ -59,7 +59,7 @@ def _scan(text: str) -> list[dict[str, str]] | None:
             return None
         pos = m.end()
         name, manager, platform, url, md5 = m.groups()
-        entries.append({"name": name, "manager": manager, "platform": platform, "url": url, "md5": md5})
+        entries.append({"name": name, "manager": manager, "platform": platform, "url": url, "md5": md5 or ""})
     return entries if pos == len(section) else None
 
 
