@@ -63,8 +63,8 @@ def requested_from_project(project: Project | None) -> RequestedFor:
     return lookup
 
 
-def _custom_metadata(raw: bytes) -> dict[str, str]:
-    """``metadata.custom_metadata`` without parsing the (large) package list a second time."""
+def _metadata(raw: bytes) -> dict[str, Any]:
+    """``metadata`` without parsing the (large) package list a second time."""
     from ruamel.yaml import YAML
 
     text = raw.decode("utf-8", "replace")
@@ -74,8 +74,41 @@ def _custom_metadata(raw: bytes) -> dict[str, str]:
     except Exception:  # read() already accepted the file; a head we cannot parse just has no metadata
         return {}
     meta = data.get("metadata") if isinstance(data, dict) else None
-    custom = meta.get("custom_metadata") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _custom_metadata(meta: dict[str, Any]) -> dict[str, str]:
+    custom = meta.get("custom_metadata")
     return {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
+
+
+def _channels(meta: dict[str, Any]) -> list[str] | None:
+    channels = meta.get("channels")
+    if not isinstance(channels, list):
+        return None
+    return [str(c.get("url")) if isinstance(c, dict) else str(c) for c in channels]
+
+
+def _verify(
+    path: Path, shown: str, packages: Mapping[str, Sequence[LockedPackage]], meta: dict[str, Any]
+) -> None:
+    """An envsplit lock folder's explicit and layer files must agree with its conda-lock.yml (see lockfile.verify)."""
+    from ._yaml import display_path
+    from .lockfile import verify
+
+    base = _custom_metadata(meta).get("envsplit_base")
+    base_dir = path.parent.parent / base if base and "/" not in base and base not in (".", "..") else None
+    try:
+        verify.check_folder(path.parent, verify.pins_of(packages), _channels(meta), base_dir)
+    except InputError as exc:
+        # Files of a git revision live in a temporary folder: name them as the user knows them.
+        shown_dir = shown[: -len(path.name)].rstrip("/")
+        message = (
+            str(exc).replace(display_path(path.parent.parent), str(Path(shown_dir).parent))
+            if shown_dir
+            else str(exc)
+        )
+        raise InputError(message) from None
 
 
 def _stem(path: Path) -> str:
@@ -116,7 +149,10 @@ def read_lock(path: Path, key: str | None, requested_for: RequestedFor, shown_as
         packages = _packages(path, raw)
     except InputError as exc:
         raise InputError(str(exc).replace(str(path), shown)) from None
-    variant = _custom_metadata(raw).get("envsplit_variant")
+    meta = _metadata(raw)
+    variant = _custom_metadata(meta).get("envsplit_variant")
+    if variant is not None:
+        _verify(path, shown, packages, meta)
     lock_key = key or variant or _stem(path)
     requested = requested_for(variant) if variant else None
     return Lock(key=lock_key, source=shown, variant=variant, packages=packages, requested=requested)
@@ -208,9 +244,17 @@ def _export(root: Path, rev: str, paths: Sequence[str], dest: Path) -> list[str]
         raise InputError(f"--git {rev}: git archive failed: {message}")
     tar_path = dest.parent / f"{dest.name}.tar"
     tar_path.write_bytes(archive.stdout)
-    with tarfile.open(tar_path) as tar:
-        tar.extractall(dest, filter="data")
-    tar_path.unlink()
+    try:
+        with tarfile.open(tar_path) as tar:
+            tar.extractall(dest, filter="data")
+    except tarfile.FilterError as exc:  # a symlink or hard link leading out of the tree, an absolute path
+        member = exc.tarinfo.name if exc.tarinfo is not None else "?"
+        raise InputError(
+            f"--git {rev}: {member}: a link to a path outside the repository's files; refused "
+            "(replace it with a regular file, or compare two folders instead)"
+        ) from None
+    finally:
+        tar_path.unlink(missing_ok=True)
     return files
 
 

@@ -13,16 +13,20 @@ from typing import Protocol
 
 from . import lockfile
 from ._yaml import display_path
+from .channels import canonical_url
 from .compose import compose, variant_order
 from .errors import InputError, SolveError
 from .fetch import tell_once
 from .fsutil import unchanged
 from .hashing import input_hash
 from .layering import LayeredSolver
-from .lockfile import explicit, header
+from .lockfile import explicit, header, verify
 from .models import LockedPackage, Project, VariantSpec
 from .plan import LockOptions, check_update_names, select
 from .solve import Solver
+
+# Marks a reason for staleness that is a forgery, not an edit: --check reports it as an error.
+_FORGED = "forged: "
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class _Run:
         self.broken: set[str] = set()  # variants that failed or are stale in --check mode
         self.names_checked = False
         self._told: set[str] = set()  # channel failures already reported in full
+        self._pins: dict[str, verify.Pins] = {}  # variant -> its conda-lock.yml's pins, read once per run
 
     @property
     def solver(self) -> Solver:
@@ -140,7 +145,7 @@ class _Run:
         if base in self.lines and platform in self.lines[base]:
             return self.lines[base][platform]
         path = self._path(base, lockfile.explicit_name(platform))
-        if not header.intact(path):
+        if not header.intact(path) or self._forged(self.specs[base], platform):
             return None
         lines = explicit.package_lines(path)
         self.lines.setdefault(base, {})[platform] = lines
@@ -225,7 +230,10 @@ class _Run:
             return "--force"
         if self._updating(spec.name, platform):
             return "--update"
-        return self._files_stale(spec, platform, digest, on_disk)
+        why = self._files_stale(spec, platform, digest, on_disk)
+        if why.startswith(_FORGED) and self.options.check:
+            raise InputError(why.removeprefix(_FORGED) + f"; {verify.ADVICE}")
+        return why.removeprefix(_FORGED)
 
     def _files_stale(self, spec: VariantSpec, platform: str, digest: str, on_disk: dict[str, str]) -> str:
         """What is wrong with the lock files of (variant, platform) for inputs hashing to ``digest``."""
@@ -243,7 +251,33 @@ class _Run:
                 return (
                     "inputs changed since the lock was written" if platform in on_disk else "not locked yet"
                 )
-        return ""
+        forged = self._forged(spec, platform)
+        return _FORGED + forged if forged else ""
+
+    def _forged(self, spec: VariantSpec, platform: str) -> str:
+        """Why the intact files of (variant, platform) still disagree with each other or the channels; "" if not.
+
+        Every file's own digest can be recomputed by anyone, so this is what makes a forged URL visible.
+        """
+        path = self._path(spec.name, lockfile.LOCK_NAME)
+        try:
+            if spec.name not in self._pins:
+                self._pins[spec.name] = verify.read_pins(path)
+            base_lines = None
+            if spec.base is not None:
+                base_lines = self.base_lines(spec.base, platform)
+                if base_lines is None:
+                    return f"its base {spec.base!r} has no trusted lock for {platform}"
+            problem = verify.check_platform(
+                path.parent,
+                platform,
+                self._pins[spec.name].get(platform, {}),
+                [canonical_url(c) for c in spec.channels],
+                base_lines,
+            )
+        except InputError as exc:
+            return str(exc)
+        return problem or ""
 
     def _solve_all(self, spec: VariantSpec, platforms: list[str]) -> dict[str, list[LockedPackage]] | None:
         solved: dict[str, list[LockedPackage]] = {}
@@ -350,7 +384,7 @@ class _Run:
             self.lines.setdefault(spec.name, {})[platform] = lines
         # Identical content is not rewritten: mtimes stay, and the summary counts real changes.
         files = {p: t for p, t in rendered.files.items() if not unchanged(p, t)}
-        write_files(files)
+        write_files(files, root=self.project.root)
         for platform in extra:
             for name in (lockfile.explicit_name(platform), lockfile.layer_name(platform)):
                 self._path(spec.name, name).unlink(missing_ok=True)

@@ -90,3 +90,16 @@ def leftovers(project: Project) -> list[Path]:
         if p.name.removeprefix("Dockerfile.") not in project.variants
     ]
     return found
+
+
+def lock_paths(project: Project, plan: list[tuple[VariantSpec, list[str]]]) -> list[Path]:
+    """Every file a ``lock`` run may write for ``plan``, so that a path out of the project is refused up front."""
+    out = []
+    for spec, platforms in plan:
+        folder = lockfile.variant_dir(project.output, spec.name)
+        out.append(folder / lockfile.LOCK_NAME)
+        for platform in platforms:
+            out.append(folder / lockfile.explicit_name(platform))
+            if spec.base is not None:
+                out.append(folder / lockfile.layer_name(platform))
+    return out

@@ -19,6 +19,7 @@ class Target:
     base: str | None = None
     depth: int = 0  # number of bases below it: variants of the same depth are compared with each other
     layer_paths: tuple[tuple[str, Path], ...] = ()  # (platform, layer file) for a variant with a base
+    channels: tuple[str, ...] | None = None  # a variant's channels: its locks may name no other
 
 
 def _looks_like_path(value: str) -> bool:
@@ -67,20 +68,28 @@ def resolve(values: Sequence[str], project_root: Path) -> tuple[list[Target], Pr
                 base=spec.base,
                 depth=len(base_chain(project, value)),
                 layer_paths=layers,
+                channels=tuple(spec.channels),
             )
         )
     return targets, project
 
 
 def load(target: Target) -> dict[str, list[LockedPackage]]:
-    """Platform -> packages of the target's conda-lock.yml."""
-    from .lockfile import conda_lock_yml
+    """Platform -> packages of the target's conda-lock.yml; a variant's explicit and layer files must agree with it."""
+    from . import lockfile
+    from .lockfile import conda_lock_yml, verify
 
     if target.kind == "variant" and not target.lock_path.is_file():
         raise InputError(
             f"{target.lock_path}: variant {target.label!r} has no lock yet; run 'envsplit lock --variant {target.label}'"
         )
-    return conda_lock_yml.read(target.lock_path)
+    locked = conda_lock_yml.read(target.lock_path)
+    if target.kind == "variant":
+        base_dir = (
+            None if target.base is None else lockfile.variant_dir(target.lock_path.parent.parent, target.base)
+        )
+        verify.check_folder(target.lock_path.parent, verify.pins_of(locked), target.channels, base_dir)
+    return locked
 
 
 def select_platforms(

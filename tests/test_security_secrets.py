@@ -283,7 +283,9 @@ def test_templated_channel_read_through_a_mirror_needs_no_token(
     template = "https://conda.anaconda.org/t/${MY_TOKEN}/private"
     project = make_project(tmp_path / "p", template)
     monkeypatch.delenv("MY_TOKEN", raising=False)
-    result = run(project, "lock", "--cache-dir", str(tmp_path / "cache"), "--mirror", f"{template}={www}/demo")
+    result = run(
+        project, "lock", "--cache-dir", str(tmp_path / "cache"), "--mirror", f"{template}={www}/demo"
+    )
     assert result.exit_code == 0, result.output
     lines = explicit_lines(project / "locks/base/conda-linux-64.lock")
     assert lines and all(ln.startswith(f"{template}/") for ln in lines), lines

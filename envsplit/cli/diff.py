@@ -11,7 +11,7 @@ from ..channels import parse_mirror_option
 from ..errors import EnvsplitError, InputError
 from ..models import Project
 from . import cli
-from .options import cache_dir_option, mirror_option, timeout_option
+from .options import cache_dir_option, mirror_option, output_option, timeout_option
 
 
 def _project(root: Path) -> Project | None:
@@ -44,9 +44,7 @@ def _project(root: Path) -> Project | None:
     show_default=True,
     help="markdown: a pull-request body; json: see docs/diff-schema.md.",
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
-)
+@output_option("-o", "--output", help="Write here, not stdout")
 @click.option(
     "--sizes/--no-sizes",
     default=None,

@@ -12,7 +12,7 @@ from ..audit_flags import DEFAULT_THRESHOLD
 from ..channels import parse_mirror_option
 from ..errors import InputError
 from . import cli
-from .options import cache_dir_option, mirror_option, timeout_option
+from .options import cache_dir_option, mirror_option, output_option, timeout_option
 
 if TYPE_CHECKING:
     from ..models import Project
@@ -96,9 +96,7 @@ def _regenerate(obj: dict, args: list[str]) -> str:
     default="table",
     show_default=True,
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
-)
+@output_option("-o", "--output", help="Write to FILE instead of stdout")
 @click.option(
     "--installed-size",
     is_flag=True,

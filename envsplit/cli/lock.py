@@ -9,9 +9,10 @@ import click
 from .._yaml import display_path
 from ..channels import parse_mirror_option
 from ..errors import InputError
+from ..fsutil import check_inside
 from ..models import Project
 from ..pipeline import LockReport, lock
-from ..plan import LockOptions, leftovers, select
+from ..plan import LockOptions, leftovers, lock_paths, select
 from ..render import refused_dockerfiles, stale_dockerfiles, write_dockerfiles
 from ..sources import read_project
 from . import cli
@@ -85,11 +86,15 @@ def lock_command(
         cache_dir=cache_dir,
     )
     project = read_project(obj["project"])
-    select(project, options)  # bad input in the variants is reported before anything about Dockerfiles
+    plan = select(project, options)  # bad input in the variants is reported before anything about Dockerfiles
     refused = [] if no_dockerfiles else refused_dockerfiles(project)
     if refused and not check:
         # Refuse before solving: otherwise the locks would be written and the Dockerfiles left behind.
         raise InputError(refused[0])
+    if not check:
+        docker = project.root / project.docker.output
+        names = [] if no_dockerfiles else [*(f"Dockerfile.{v}" for v in project.variants), "docker-bake.hcl"]
+        check_inside([*lock_paths(project, plan), *(docker / n for n in names)], project.root)
     reporter = CliReporter(obj["verbosity"])
     try:
         report = lock(project, options, reporter)

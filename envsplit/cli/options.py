@@ -46,3 +46,21 @@ def timeout_option() -> Callable[[Any], Any]:
         help=f"Give up on a channel or mirror that does not connect or answer within SECONDS "
         f"(default {DEFAULT_TIMEOUT:g}; env ENVSPLIT_TIMEOUT).",
     )
+
+
+def output_option(*decls: str, help: str, none_is_stdout: bool = True) -> Callable[[Any], Any]:
+    """A file to write instead of stdout; ``-`` is stdout, and devices or FIFOs are written through.
+
+    Where leaving the option out already means stdout, ``-`` becomes None; elsewhere it stays ``-``,
+    which the writer (envsplit.fsutil) sends to stdout.
+    """
+
+    def dash(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+        return None if none_is_stdout and value is not None and str(value) == "-" else value
+
+    return click.option(
+        *decls,
+        type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+        callback=dash,
+        help=f"{help} ('-': stdout).",
+    )

@@ -13,15 +13,15 @@ from ..plan import LockOptions
 from ..refresh import refresh
 from ..sources import read_project
 from . import cli
-from .options import cache_dir_option, mirror_option, timeout_option
+from .options import cache_dir_option, mirror_option, output_option, timeout_option
 from .progress import CliReporter
 
 
 @cli.command("refresh")
-@click.option(
+@output_option(
     "--output-markdown",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the pull-request body (a readable diff with size deltas) here.",
+    help="Write the pull-request body (a readable diff with size deltas) here",
+    none_is_stdout=False,
 )
 @click.option("--exit-code", is_flag=True, help="Exit 3 when anything changed (for scripts); default is 0.")
 @click.option("--no-sizes", is_flag=True, help="Do not look download sizes up in the channels' repodata.")

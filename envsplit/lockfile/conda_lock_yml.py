@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..models import LockedPackage, dep_name
+from ..redact import redact_url
 
 
 def _dependencies(depends: Sequence[str]) -> dict[str, str]:
@@ -122,6 +123,7 @@ def _parse(path: Path) -> Any:
     from conda_lock.lockfile import MissingLockfileVersion, UnknownLockfileVersion
     from conda_lock.lockfile.v1.models import Lockfile as LockfileV1
     from conda_lock.lockfile.v2prelim.models import Lockfile, lockfile_v1_to_v2
+    from pydantic import ValidationError
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as fh:
@@ -129,10 +131,15 @@ def _parse(path: Path) -> Any:
     if not isinstance(content, dict):
         raise ValueError("expected a mapping at the top level")
     version = content.pop("version", None)
-    if version == 1:
-        return lockfile_v1_to_v2(LockfileV1.model_validate(content))
-    if version == 2:
-        return Lockfile.model_validate(content)
+    try:
+        if version == 1:
+            return lockfile_v1_to_v2(LockfileV1.model_validate(content))
+        if version == 2:
+            return Lockfile.model_validate(content)
+    except ValidationError as exc:
+        from .verify import describe_invalid
+
+        raise ValueError(describe_invalid(exc.errors(), content)) from None
     if version is None:
         raise MissingLockfileVersion(f"{path} is missing a version")
     raise UnknownLockfileVersion(f"{path} has unknown version {version}")
@@ -151,6 +158,11 @@ def read(path: Path) -> dict[str, list[LockedPackage]]:
     for dep in lockfile.package:
         if dep.manager != "conda":
             continue
+        if len(dep.url.rsplit("/", 2)) != 3:
+            raise InputError(
+                f"{path}: package {dep.name!r} ({dep.platform}): url {redact_url(dep.url)!r} is not "
+                "CHANNEL/SUBDIR/FILE; regenerate it"
+            )
         subdir = dep.url.rsplit("/", 2)[-2]
         out.setdefault(dep.platform, []).append(
             LockedPackage(

@@ -63,7 +63,7 @@ def write_dockerfiles(
 
     files, skipped = render_all(project, variants, skip_unlocked)
     changed = {p: t for p, t in files.items() if not unchanged(p, t)}
-    write_files(changed)
+    write_files(changed, root=project.root)
     return sorted(changed), skipped
 
 
