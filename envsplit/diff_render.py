@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from . import __version__
@@ -167,20 +167,34 @@ def _platform_section(v: VariantDiff, pd: PlatformDiff, with_sizes: bool, detail
     return lines
 
 
-def render_markdown(diff: LockDiff, command: str = "envsplit diff", max_chars: int = MAX_MARKDOWN) -> str:
+def render_markdown(
+    diff: LockDiff,
+    command: str = "envsplit diff",
+    max_chars: int = MAX_MARKDOWN,
+    failed: Collection[tuple[str, str]] = (),
+) -> str:
     """A pull-request body: one summary line per variant and platform, then the changes per platform.
 
     Tables fold into ``<details>`` when long; when the whole text would exceed ``max_chars`` the
-    transitive tables, then every table, are left out (the summary lines always stay).
+    transitive tables, then every table, are left out (the summary lines always stay). ``failed``
+    holds the (variant, platform) pairs a refresh could not relock: their locks are the old ones, which
+    is no news that nothing changed.
     """
     for detail in (2, 1, 0):
-        text = _markdown(diff, command, detail)
+        text = _markdown(diff, command, detail, failed)
         if len(text) <= max_chars:
             return text
     return text
 
 
-def _markdown(diff: LockDiff, command: str, detail: int) -> str:
+def _failed_line(variant: str, platform: str) -> str:
+    return (
+        f"**{md_text(variant)}** {md_text(platform)}: FAILED, not relocked; its previous locks, if any, are kept "
+        f"(run {md_code(f'envsplit lock --variant {variant}')} to see why)"
+    )
+
+
+def _markdown(diff: LockDiff, command: str, detail: int, failed: Collection[tuple[str, str]]) -> str:
     delta = diff.size_delta
     with_sizes = delta.counted > 0
     lines = [
@@ -190,9 +204,17 @@ def _markdown(diff: LockDiff, command: str, detail: int) -> str:
         f"Comparing {md_code(diff.old_label)} → {md_code(diff.new_label)}.",
         "",
     ]
-    if not diff.variants or not diff.changed:
+    if failed:
+        lines += [f"Relocking failed for {len(failed)} variant and platform pair(s); see below.", ""]
+    elif not diff.variants or not diff.changed:
         lines += ["No package changed.", ""]
-    summary = [f"- {summary_line(v, pd, with_sizes)}" for v in diff.variants for pd in v.platforms]
+    in_diff = {(v.name, pd.platform) for v in diff.variants for pd in v.platforms}
+    summary = [
+        f"- {_failed_line(v.name, pd.platform) if (v.name, pd.platform) in failed else summary_line(v, pd, with_sizes)}"
+        for v in diff.variants
+        for pd in v.platforms
+    ]
+    summary += [f"- {_failed_line(*pair)}" for pair in sorted(set(failed) - in_diff)]
     lines += [*summary, ""]
     if diff.changed:
         if with_sizes:
