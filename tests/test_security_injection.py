@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml as pyyaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from ruamel.yaml import YAML
@@ -497,3 +499,60 @@ def test_unreadable_dockerfile_is_one_error_line(locked: Path, make, reason: str
         "it) and run envsplit again\n",
     )
     assert snapshot(locked) == before
+
+
+# --- item 14: show prints YAML that parses back to the composed environment, nothing more ----------
+
+PIP_HOSTILE = [
+    "evil\nchannels: [https://evil.example]",
+    "a: b",
+    "x #not a comment",
+    "'single",
+    '"double',
+    "- item",
+    "&anchor",
+    "*alias",
+    "{a: 1}",
+    "[1]",
+    "yes",
+    "on",
+    "1.0",
+    "1_000",
+    "null",
+    "~",
+    "line\u2028sep",
+    "nel\x85x",
+    "tab\there",
+    "@at",
+    "`tick`",
+    "%pct",
+    "!tag",
+    "|",
+    ">",
+    "? key",
+    "very long " * 20 + "entry",
+    "ordinary-package==1.0",
+]
+
+
+def test_show_output_parses_back_to_exactly_the_composed_environment(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    env = {
+        "name": "env\ndependencies: [evil]",
+        "channels": ["conda-forge"],
+        "dependencies": ["python 3.12.*", "numpy >=2", {"pip": PIP_HOSTILE}],
+    }
+    # JSON is YAML, with every character escaped: the input holds exactly these strings.
+    (root / "environment.yml").write_text(json.dumps(env), encoding="utf-8")
+    (root / "envsplit.yml").write_text(
+        'variants:\n  default: {}\nvirtual-packages: {__cuda: "12.9\\n"}\n', encoding="utf-8"
+    )
+    result = run(root, "show", "default")
+    assert result.exit_code == 0, result.output
+    expected = {**env, "name": "env\ndependencies: [evil]-default"}
+    assert YAML(typ="safe").load(result.stdout) == expected  # YAML 1.2, as conda and micromamba read it
+    assert pyyaml.safe_load(result.stdout) == expected  # YAML 1.1
+    assert all(
+        ln.startswith(("#", " ", "name:", "channels:", "dependencies:")) for ln in result.stdout.splitlines()
+    )
