@@ -11,11 +11,12 @@ from pathlib import Path
 from . import lockfile
 from .diff import LockDiff, diff_locksets
 from .diff_render import render_markdown
+from .errors import InputError
 from .lockset import LockSet, RepodataSizes, read_side, requested_from_project
 from .models import Project
 from .pipeline import LockReport, Reporter, default_cache_dir, lock
 from .plan import LockOptions
-from .render import write_dockerfiles
+from .render import refused_dockerfiles, write_dockerfiles
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ def refresh(
     project: Project, options: LockOptions, reporter: Reporter | None = None, sizes: bool = True
 ) -> RefreshResult:
     """Relock from scratch (``lock --update``), re-render dockerfiles/, diff old and new locks."""
+    refused = refused_dockerfiles(project)
+    if refused:
+        # Before relocking: otherwise the locks would move on and the Dockerfiles stay behind.
+        raise InputError(refused[0])
     before = _side(project, "current locks")
     report = lock(project, replace(options, update=(), check=False), reporter)
     failed = {r.variant for r in report.failed}
@@ -61,5 +66,7 @@ def refresh(
     diff = diff_locksets(before, after, lookup)
     if lookup is not None:
         warnings += lookup.warnings
-    markdown = render_markdown(diff, command="envsplit refresh")
+    markdown = render_markdown(
+        diff, command="envsplit refresh", failed={(r.variant, r.platform) for r in report.failed}
+    )
     return RefreshResult(report, diff, markdown, dockerfiles, warnings)

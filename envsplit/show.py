@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
-import json
+import io
+import sys
+from typing import Any
 
 from . import __version__
 from .models import VariantSpec
 
 
-def _quote(value: str) -> str:
-    # JSON strings are valid YAML scalars; quote only what YAML would misread.
-    plain = value and value[0] not in "!&*-:?{}[],#|>@`\"'%" and ": " not in value and " #" not in value
-    return value if plain else json.dumps(value)
+def _comment(text: str) -> str:
+    # A line break in a comment would end it and start YAML of its own.
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _dump(document: dict[str, Any]) -> str:
+    # A YAML emitter, not string formatting: a spec or pip entry holding a newline, '#', ': ' or a
+    # quote comes out quoted, so the text parses back to exactly this environment and nothing more.
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    yaml_1_1 = VersionedResolver(version=(1, 1))
+    str_tag = "tag:yaml.org,2002:str"
+
+    def represent_str(representer: Any, value: str) -> Any:
+        # The emitter follows YAML 1.2; readers still on YAML 1.1 (PyYAML) take 'yes' or '1_0' for
+        # something other than text, so those are quoted as well.
+        # Line and paragraph separators would be folded to spaces in any style but double quotes.
+        plain = value.isprintable() and yaml_1_1.resolve(ScalarNode, value, (True, False)) == str_tag
+        return representer.represent_scalar(str_tag, value, style=None if plain else '"')
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.representer.add_representer(str, represent_str)
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = sys.maxsize  # one entry per line: a long spec is never folded
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue()
 
 
 def environment_yaml(variant: VariantSpec, env_name: str | None) -> str:
@@ -24,12 +51,12 @@ def environment_yaml(variant: VariantSpec, env_name: str | None) -> str:
     for platform in variant.platforms:
         vps = " ".join(f"{k}={v}" for k, v in variant.virtual_packages_for(platform).items())
         lines.append(f"# virtual packages on {platform}: {vps}")
-    lines.append(f"name: {_quote(f'{env_name}-{variant.name}' if env_name else variant.name)}")
-    lines.append("channels:")
-    lines += [f"  - {_quote(c)}" for c in variant.channels]
-    lines.append("dependencies:" if variant.dependencies or variant.pip else "dependencies: []")
-    lines += [f"  - {_quote(d.spec)}" for d in variant.dependencies]
+    dependencies: list[Any] = [d.spec for d in variant.dependencies]
     if variant.pip:
-        lines.append("  - pip:")
-        lines += [f"      - {_quote(p)}" for p in variant.pip]
-    return "\n".join(lines) + "\n"
+        dependencies.append({"pip": list(variant.pip)})
+    document = {
+        "name": f"{env_name}-{variant.name}" if env_name else variant.name,
+        "channels": list(variant.channels),
+        "dependencies": dependencies,
+    }
+    return "".join(f"{_comment(line)}\n" for line in lines) + _dump(document)

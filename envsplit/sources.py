@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _yaml
+from .docker_values import check_docker_values
 from .errors import InputError
 from .fields import (
     as_mapping,
@@ -287,6 +288,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
                 docker_raw,
                 key,
             )
+    check_docker_values(src, data, variants_raw, docker_raw)
     docker = DockerConfig(**{k.replace("-", "_"): v.strip() for k, v in docker_raw.items()})
     return Project(
         root=root,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..audit_model import BASIS_INSTALLED, AuditReport, Difference, EnvAudit, Row
 from ..units import human_bytes
 
@@ -17,6 +19,8 @@ _TOTAL = (
 _REQUESTED = ("package", "version", "download", "installed", "exclusive", "shared", "flags")
 DIFF_COLUMNS = ("a", "b", "platform", "only in a", "only in b", "b - a")
 # Columns holding numbers, aligned right in every tabular format.
+# Columns holding names from locks and channels rather than figures envsplit computed: the markdown escapes them.
+DATA_COLUMNS = frozenset({"environment", "platform", "package", "version", "a", "b"})
 RIGHT_ALIGNED = frozenset({"packages", "download", "installed", "exclusive", "shared", "b - a", "dominated"})
 
 
@@ -81,7 +85,8 @@ def diff_cells(d: Difference) -> list[str]:
     ]
 
 
-def env_notes(e: EnvAudit, report: AuditReport) -> list[str]:
+def env_notes(e: EnvAudit, report: AuditReport, quote: Callable[[str], str] = str) -> list[str]:
+    """The notes under an environment's table; ``quote`` renders each package name for the format."""
     notes = []
     if e.requested_from == "top-level":
         notes.append(
@@ -91,12 +96,12 @@ def env_notes(e: EnvAudit, report: AuditReport) -> list[str]:
     if e.size_missing:
         notes.append(
             f"no download size (not in the channel's repodata) for {len(e.size_missing)} package(s): "
-            + _names(e.size_missing)
+            + _names(e.size_missing, quote)
         )
     if e.installed_size_missing:
         notes.append(
             f"no installed size for {len(e.installed_size_missing)} package(s), so the installed total is "
-            "unknown (?) and heavy uses download sizes: " + _names(e.installed_size_missing)
+            "unknown (?) and heavy uses download sizes: " + _names(e.installed_size_missing, quote)
         )
     if e.geospatial_packages:
         notes.append(
@@ -114,10 +119,12 @@ def basis_words(e: EnvAudit) -> str:
     return "installed size" if e.weight_basis == BASIS_INSTALLED else "download size"
 
 
-def _names(names: tuple[str, ...], shown: int = 12) -> str:
+def _names(names: tuple[str, ...], quote: Callable[[str], str], shown: int = 12) -> str:
     if len(names) <= shown:
-        return ", ".join(names)
-    return ", ".join(names[:shown]) + f", ... ({len(names) - shown} more; --format json lists all)"
+        return ", ".join(map(quote, names))
+    return (
+        ", ".join(map(quote, names[:shown])) + f", ... ({len(names) - shown} more; --format json lists all)"
+    )
 
 
 def limited(rows: list[Row], top: int) -> tuple[list[Row], int]:

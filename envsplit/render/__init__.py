@@ -13,6 +13,13 @@ from ..lockfile import explicit_name, layer_name, variant_dir
 from ..models import Project, VariantSpec
 from . import bake, dockerfile, regions
 
+BAKE_NAME = "docker-bake.hcl"
+
+
+def _specs(project: Project) -> list[VariantSpec]:
+    cache: dict[str, VariantSpec] = {}
+    return [compose(project, name, cache) for name in variant_order(project)]
+
 
 def render_all(
     project: Project, variants: tuple[str, ...] = (), skip_unlocked: bool = False
@@ -22,8 +29,7 @@ def render_all(
     A variant whose locks are not all there yet is an error, or skipped with ``skip_unlocked`` (after a
     ``lock --platform`` run that locked only some platforms).
     """
-    cache: dict[str, VariantSpec] = {}
-    specs = [compose(project, name, cache) for name in variant_order(project)]
+    specs = _specs(project)
     out_dir = project.root / project.docker.output
     files: dict[Path, str] = {}
     skipped: list[str] = []
@@ -48,7 +54,8 @@ def render_all(
         text = dockerfile.render(spec, project.docker, rel, project.variants[spec.name].image)
         path = out_dir / f"Dockerfile.{spec.name}"
         files[path] = regions.finish(text, path)
-    files[out_dir / "docker-bake.hcl"] = bake.render(specs, project.docker)
+    bake_path = out_dir / BAKE_NAME
+    files[bake_path] = regions.finish(bake.render(specs, project.docker), bake_path)
     return files, skipped
 
 
@@ -73,7 +80,9 @@ def stale_dockerfiles(project: Project) -> list[Path]:
 
 
 def refused_dockerfiles(project: Project) -> list[str]:
-    """Messages for existing Dockerfiles envsplit must not overwrite (checked before anything is locked)."""
+    """Messages for existing Dockerfiles and bake file envsplit must not overwrite (checked before anything
+    is locked)."""
     out_dir = project.root / project.docker.output
-    found = (regions.problem(out_dir / f"Dockerfile.{name}") for name in project.variants)
+    found = [regions.problem(out_dir / f"Dockerfile.{name}") for name in project.variants]
+    found.append(regions.problem(out_dir / BAKE_NAME, bake.render(_specs(project), project.docker)))
     return [msg for msg in found if msg]
