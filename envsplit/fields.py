@@ -12,7 +12,8 @@ from .platforms import KNOWN_PLATFORMS
 
 # What conda and rattler detect; a typo here would silently change nothing but the lock's hash.
 VIRTUAL_PACKAGES = ("__archspec", "__cuda", "__glibc", "__linux", "__osx", "__unix", "__win")
-_VERSION_RE = re.compile(r"^[0-9A-Za-z_.+!*-]+(=[0-9A-Za-z_.+*-]+)?$")
+# A virtual package is one concrete package: a version rattler parses, and a literal build (no '*').
+_VERSION_RE = re.compile(r"[0-9A-Za-z_.+!-]+(=[0-9A-Za-z_.+-]+)?")
 
 
 def parse_dependency(spec: Any, src: _yaml.Source, entry: str, node: Any, key: Any) -> Dependency:
@@ -136,10 +137,20 @@ def parse_virtual_packages(
                     name,
                 )
             version = str(version)
-            if not _VERSION_RE.match(version):
+            if not _VERSION_RE.fullmatch(version) or not _is_version(version.split("=", 1)[0]):
                 raise src.error(where, f"{version!r} is not VERSION or VERSION=BUILD", mapping, name)
             out[name][platform] = version if "=" in version else f"{version}=0"
     return out
+
+
+def _is_version(text: str) -> bool:
+    from rattler import Version
+
+    try:
+        Version(text)
+    except Exception:  # rattler's InvalidVersionError
+        return False
+    return True
 
 
 def folder(src: _yaml.Source, data: Any, key: str, default: str) -> str:
