@@ -58,15 +58,17 @@ MAX_DEPTH = 64
 MAX_ALIAS_ENTRIES = 100_000
 
 
+class _TooManyAliasEntries(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 @functools.cache
 def _bounded_composer() -> Any:
     """ruamel's composer, counting what each alias repeats so that an alias bomb stops while composing."""
     from ruamel.yaml.composer import Composer
-    from ruamel.yaml.error import MarkedYAMLError
     from ruamel.yaml.events import AliasEvent
-
-    class TooManyAliasEntries(MarkedYAMLError):
-        pass
 
     class BoundedComposer(Composer):  # type: ignore[misc]
         def compose_node(self, parent: Any, index: Any) -> Any:
@@ -79,20 +81,13 @@ def _bounded_composer() -> Any:
             if alias:
                 self._repeated += self._entries.get(id(node), 1)
                 if self._repeated > MAX_ALIAS_ENTRIES:
-                    raise TooManyAliasEntries(
-                        None,
-                        None,
-                        f"aliases repeat more than {MAX_ALIAS_ENTRIES} entries; write the entries out "
-                        "instead of nesting aliases",
-                        mark,
-                    )
+                    raise _TooManyAliasEntries(mark.line + 1)
             else:
                 children = node.value if isinstance(node.value, list) else []
                 flat = [c for child in children for c in (child if isinstance(child, tuple) else (child,))]
                 self._entries[id(node)] = 1 + sum(self._entries.get(id(c), 1) for c in flat)
             return node
 
-    BoundedComposer.TooManyAliasEntries = TooManyAliasEntries
     return BoundedComposer
 
 
@@ -118,11 +113,14 @@ def load(path: Path, what: str) -> Source:
         line = f":{mark.line + 1}" if mark is not None else ""
         if isinstance(exc, MaxDepthExceededError):
             problem = f"nested more than {MAX_DEPTH} levels deep; no envsplit file needs that"
-        elif isinstance(exc, yaml.Composer.TooManyAliasEntries):
-            problem = str(exc.problem)
         else:
             problem = f"not valid YAML ({exc.problem}); fix the syntax"
         raise InputError(f"{display_path(path)}{line}: {problem}") from None
+    except _TooManyAliasEntries as exc:
+        raise InputError(
+            f"{display_path(path)}:{exc.line}: aliases repeat more than {MAX_ALIAS_ENTRIES} entries; "
+            "write the entries out instead of nesting aliases"
+        ) from None
     except YAMLError as exc:
         raise InputError(f"{display_path(path)}: not valid YAML ({exc}); fix the syntax") from None
     return Source(path=path, data={} if data is None else data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from pathlib import Path
 from typing import Any
 
 from . import _yaml
@@ -158,3 +159,46 @@ def folder(src: _yaml.Source, data: Any, key: str, default: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise src.error(key, f"expected a folder path such as {default!r}", data, key)
     return value.strip()
+
+
+def has_control_character(text: str) -> bool:
+    """NUL (which the OS refuses in paths), newlines and other control characters: never in a name or path."""
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def project_path(
+    src: _yaml.Source,
+    root: Path,
+    value: str,
+    entry: str,
+    node: Any,
+    key: Any,
+    *,
+    under: Path | None = None,
+    output: bool = False,
+) -> Path:
+    """``(under or root) / value``, refused unless it stays inside the project folder ``root``.
+
+    Resolving follows symlinks, so neither ``..``, an absolute path nor a link can make envsplit read a file
+    outside the project (and echo it in an error) or write there. ``output`` folders must also be written as
+    plain relative paths: they are copied into Dockerfiles, which are built from the project root.
+    """
+    if has_control_character(value):
+        raise src.error(entry, f"{value!r} holds a control character; name a plain path", node, key)
+    if output and (Path(value).is_absolute() or ".." in Path(value).parts):
+        raise src.error(
+            entry, f"{value!r} must be a folder inside the project, relative and without '..'", node, key
+        )
+    path = (under or root) / value
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if not inside:
+        raise src.error(
+            entry,
+            f"{value!r} is outside the project folder {_yaml.display_path(root)}; keep project files inside it",
+            node,
+            key,
+        )
+    return path
