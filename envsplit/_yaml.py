@@ -31,10 +31,17 @@ class Source:
         return display_path(self.path)
 
     def error(self, entry: str, problem: str, node: Any = None, key: Any = None) -> InputError:
-        """An InputError of the form ``file:line: entry: problem``."""
+        """An InputError of the form ``file:line: entry: problem``, on one line whatever the file holds."""
         line = line_of(node if node is not None else self.data, key)
         where = f"{self.name}:{line}" if line else self.name
-        return InputError(f"{where}: {entry}: {problem}" if entry else f"{where}: {problem}")
+        problem = " ".join(part.strip() for part in problem.splitlines())  # a library's "...\nCaused by: ..."
+        entry = one_line(entry)  # keys are the user's raw text: a "\r" in one must not start a line
+        return InputError(one_line(f"{where}: {entry}: {problem}" if entry else f"{where}: {problem}"))
+
+
+def one_line(text: str) -> str:
+    """``text`` with every unprintable character (newlines, NUL, ...) escaped as Python would write it."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def line_of(node: Any, key: Any = None) -> int | None:
@@ -91,11 +98,16 @@ def _bounded_composer() -> Any:
     return BoundedComposer
 
 
+def _code(character: str | int) -> int:
+    return character if isinstance(character, int) else ord(character)
+
+
 def load(path: Path, what: str) -> Source:
     """Load ``path``; a missing file or bad YAML is an InputError naming ``what`` it should be."""
     from ruamel.yaml import YAML
     from ruamel.yaml.composer import MaxDepthExceededError
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -115,12 +127,18 @@ def load(path: Path, what: str) -> Source:
             problem = f"nested more than {MAX_DEPTH} levels deep; no envsplit file needs that"
         else:
             problem = f"not valid YAML ({exc.problem}); fix the syntax"
-        raise InputError(f"{display_path(path)}{line}: {problem}") from None
+        raise InputError(one_line(f"{display_path(path)}{line}: {problem}")) from None
     except _TooManyAliasEntries as exc:
         raise InputError(
             f"{display_path(path)}:{exc.line}: aliases repeat more than {MAX_ALIAS_ENTRIES} entries; "
             "write the entries out instead of nesting aliases"
         ) from None
+    except ReaderError as exc:  # a control character; its text spans two lines and names no line
+        row = text.count("\n", 0, exc.position) + 1
+        raise InputError(
+            f"{display_path(path)}:{row}: not valid YAML (character #x{_code(exc.character):04x} is not "
+            "allowed); remove it or write it escaped in a double-quoted string"
+        ) from None
     except YAMLError as exc:
-        raise InputError(f"{display_path(path)}: not valid YAML ({exc}); fix the syntax") from None
+        raise InputError(one_line(f"{display_path(path)}: not valid YAML ({exc}); fix the syntax")) from None
     return Source(path=path, data={} if data is None else data)

@@ -396,3 +396,25 @@ def test_full_disk_is_one_line_with_exit_4(tmp_path: Path, monkeypatch: pytest.M
         result, "dockerfiles/Dockerfile.cpu: cannot write (No space left on device)", code=4
     )
     assert line.count("\n") == 0
+
+
+# --- found by tests/test_input_properties.py: every message is one line -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "starts"),
+    [
+        ({"overlays__cpu_yml": '"\\r": []\n'}, "overlays/cpu.yml:1: \\r: unknown key"),
+        ({"envsplit_yml": CONFIG + '  "\\x1e": {}\n'}, "envsplit.yml:5: variants.\\x1e: variant names"),
+        ({"environment_yml": ENV + '  - "\\e"\n'}, "environment.yml:6: dependencies[2]: '\\x1b' is not"),
+        (
+            {"overlays__cpu_yml": "add: [../x]\n"},
+            "overlays/cpu.yml:1: add[0]: '../x' is not a valid match spec",
+        ),
+        ({"environment_yml": "\x1f"}, "environment.yml:1: not valid YAML (character #x001f is not allowed)"),
+    ],
+)
+def test_control_characters_and_library_messages_stay_on_one_line(
+    tmp_path: Path, files: dict[str, str], starts: str
+) -> None:
+    assert_one_error(run(make(tmp_path, **files), "show", "cpu"), starts)
