@@ -314,6 +314,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
                 key,
             )
     docker = DockerConfig(**{k.replace("-", "_"): v.strip() for k, v in docker_raw.items()})
+    project_path(src, root, docker.output, "docker.output", docker_raw, "output", output=True)
     return Project(
         root=root,
         config=src,

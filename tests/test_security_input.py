@@ -297,6 +297,7 @@ def secret(tmp_path: Path) -> Path:
         ("output: ../locks", "proj/envsplit.yml:5: output:"),
         ("output: /tmp/locks", "proj/envsplit.yml:5: output:"),
         ("output: locks/../../x", "proj/envsplit.yml:5: output:"),
+        ('docker: {{output: "docker\\0files"}}', "proj/envsplit.yml:5: docker.output:"),
     ],
 )
 def test_paths_outside_the_project_are_refused(tmp_path: Path, secret: Path, line: str, starts: str) -> None:
@@ -306,7 +307,7 @@ def test_paths_outside_the_project_are_refused(tmp_path: Path, secret: Path, lin
         config = config.replace("[cpu]", "[secret]")
     write(root, {"envsplit.yml": config})
     out = assert_one_error(run(root, "show", "cpu"), starts)
-    assert "inside the project" in out or "outside the project" in out
+    assert "inside the project" in out or "outside the project" in out or "control character" in out
     assert "TOP-SECRET" not in out
 
 
