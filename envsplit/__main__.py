@@ -1,5 +1,5 @@
 """``python -m envsplit``."""
 
-from envsplit.cli import main
+from envsplit.entry import main
 
 main()

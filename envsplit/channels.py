@@ -16,7 +16,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .errors import InputError
-from .redact import PLACEHOLDER, strip_auth
+from .fields import has_control_character
+from .redact import PLACEHOLDER, redact_text, strip_auth
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 # conda-lock reads $VAR as ${VAR}; one spelling keeps the written URL and its hash the same for both.
@@ -87,13 +88,33 @@ def resolve(channels: tuple[str, ...], mirrors: Mapping[str, str], base_dir: Pat
     return out
 
 
+def mirror_target_problem(target: str) -> str | None:
+    """Why ``target`` cannot be a mirror (a URL or folder), or None; checked before anything opens it."""
+    shown = redact_text(target)
+    if has_control_character(target):
+        return f"{shown!r} holds a control character; give a URL or a folder path"
+    try:
+        parsed = urlparse(target)
+        parsed.port  # noqa: B018 - reading the port is the check (out of range, not a number)
+    except ValueError as exc:
+        return f"{shown!r} is not a valid URL ({exc})"
+    if parsed.scheme in ("http", "https") and not parsed.hostname:
+        return f"{shown!r} is not a valid URL (no host)"
+    return None
+
+
 def parse_mirror_option(value: str) -> tuple[str, str]:
     """``CHANNEL=URL`` from the command line; a folder is taken relative to where the user typed it."""
     channel, sep, target = value.partition("=")
     if not sep or not channel or not target:
         raise InputError(
-            f"--mirror {value!r}: expected CHANNEL=URL, e.g. conda-forge=https://my.mirror/conda-forge"
+            f"--mirror {redact_text(value)!r}: expected CHANNEL=URL, e.g. conda-forge=https://my.mirror/conda-forge"
         )
+    problem = mirror_target_problem(target)
+    if problem is None and has_control_character(channel):
+        problem = f"channel {channel!r} holds a control character"
+    if problem is not None:
+        raise InputError(f"--mirror {redact_text(value)!r}: {problem}")
     if urlparse(target).scheme not in ("http", "https", "file"):
         target = str(Path(target).absolute())
     return channel, target

@@ -19,30 +19,29 @@ def _pip_name(requirement: str) -> str:
 
 
 def variant_order(project: Project) -> list[str]:
-    """Variant names with every base before its extensions; a cycle of bases is an input error."""
+    """Variant names with every base before its extensions; a cycle of bases is an input error.
+
+    Iterative, so that a long chain of bases cannot exhaust the stack.
+    """
     order: list[str] = []
-    state: dict[str, str] = {}
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == "done":
-            return
-        if state.get(name) == "active":
-            cycle = " -> ".join([*path[path.index(name) :], name])
-            raise project.config.error(
-                f"variants.{name}.base",
-                f"bases form a cycle ({cycle}); an image cannot be built FROM itself",
-                project.variants[name].node,
-                name,
-            )
-        state[name] = "active"
-        base = project.variants[name].base
-        if base is not None:
-            visit(base, [*path, name])
-        state[name] = "done"
-        order.append(name)
-
-    for name in project.variants:
-        visit(name, [])
+    done: set[str] = set()
+    for start in project.variants:
+        path: list[str] = []  # the chain being walked, extension first
+        name: str | None = start
+        while name is not None and name not in done:
+            if name in path:
+                cycle = " -> ".join([*path[path.index(name) :], name])
+                raise project.config.error(
+                    f"variants.{name}.base",
+                    f"bases form a cycle ({cycle}); an image cannot be built FROM itself",
+                    project.variants[name].node,
+                    name,
+                )
+            path.append(name)
+            name = project.variants[name].base
+        for name in reversed(path):
+            done.add(name)
+            order.append(name)
     return order
 
 
@@ -65,10 +64,20 @@ def compose(project: Project, name: str, _cache: dict[str, VariantSpec] | None =
     cache = {} if _cache is None else _cache
     if name in cache:
         return cache[name]
-    variant_order(project)  # rejects cycles before recursing
+    variant_order(project)  # rejects cycles before walking the chain
+    # From the nearest composed base (or environment.yml) down to ``name``, without recursion.
+    chain = [name]
+    while (base := project.variants[chain[-1]].base) is not None and base not in cache:
+        chain.append(base)
+    for link in reversed(chain):
+        cache[link] = _compose_one(project, link, cache)
+    return cache[name]
+
+
+def _compose_one(project: Project, name: str, cache: dict[str, VariantSpec]) -> VariantSpec:
     config = project.variants[name]
     if config.base is not None:
-        start = compose(project, config.base, cache)
+        start = cache[config.base]
         state = _State(
             channels=list(start.channels),
             deps=list(start.dependencies),
@@ -103,7 +112,7 @@ def compose(project: Project, name: str, _cache: dict[str, VariantSpec] | None =
                 f"{dep.origin}: {dep.spec!r} asks for channel {prefix!r}, which variant {name!r} does not use "
                 f"({', '.join(state.channels)}); add it to the channels or drop the prefix"
             )
-    spec = VariantSpec(
+    return VariantSpec(
         name=name,
         base=config.base,
         channels=tuple(state.channels),
@@ -113,8 +122,6 @@ def compose(project: Project, name: str, _cache: dict[str, VariantSpec] | None =
         platforms=tuple(state.platforms),
         overlays=inherited + config.overlays,
     )
-    cache[name] = spec
-    return spec
 
 
 class _State:

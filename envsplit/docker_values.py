@@ -53,7 +53,7 @@ def check_docker_values(src: Source, data: Any, variants: Any, docker: Any) -> N
     if isinstance(output, str) and not _FOLDER.fullmatch(output.strip()):
         raise src.error("output", f"{output!r} is not a plain folder path; use {_PATH_CHARS}", data, "output")
     for key, value in docker.items():
-        value = value.strip()
+        # Checked as written: a trailing newline would end a Dockerfile line, so it is refused, not stripped.
         entry = f"docker.{key}"
         if key == "prefix" and (not _PREFIX.fullmatch(value) or "/../" in f"{value}/"):
             raise src.error(

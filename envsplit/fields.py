@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from pathlib import Path
 from typing import Any
 
 from . import _yaml
@@ -12,7 +13,8 @@ from .platforms import KNOWN_PLATFORMS
 
 # What conda and rattler detect; a typo here would silently change nothing but the lock's hash.
 VIRTUAL_PACKAGES = ("__archspec", "__cuda", "__glibc", "__linux", "__osx", "__unix", "__win")
-_VERSION_RE = re.compile(r"^[0-9A-Za-z_.+!*-]+(=[0-9A-Za-z_.+*-]+)?$")
+# A virtual package is one concrete package: a version rattler parses, and a literal build (no '*').
+_VERSION_RE = re.compile(r"[0-9A-Za-z_.+!-]+(=[0-9A-Za-z_.+-]+)?")
 
 
 def parse_dependency(spec: Any, src: _yaml.Source, entry: str, node: Any, key: Any) -> Dependency:
@@ -136,10 +138,20 @@ def parse_virtual_packages(
                     name,
                 )
             version = str(version)
-            if not _VERSION_RE.match(version):
+            if not _VERSION_RE.fullmatch(version) or not _is_version(version.split("=", 1)[0]):
                 raise src.error(where, f"{version!r} is not VERSION or VERSION=BUILD", mapping, name)
             out[name][platform] = version if "=" in version else f"{version}=0"
     return out
+
+
+def _is_version(text: str) -> bool:
+    from rattler import Version
+
+    try:
+        Version(text)
+    except Exception:  # rattler's InvalidVersionError
+        return False
+    return True
 
 
 def folder(src: _yaml.Source, data: Any, key: str, default: str) -> str:
@@ -147,3 +159,46 @@ def folder(src: _yaml.Source, data: Any, key: str, default: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise src.error(key, f"expected a folder path such as {default!r}", data, key)
     return value.strip()
+
+
+def has_control_character(text: str) -> bool:
+    """NUL (which the OS refuses in paths), newlines and other control characters: never in a name or path."""
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def project_path(
+    src: _yaml.Source,
+    root: Path,
+    value: str,
+    entry: str,
+    node: Any,
+    key: Any,
+    *,
+    under: Path | None = None,
+    output: bool = False,
+) -> Path:
+    """``(under or root) / value``, refused unless it stays inside the project folder ``root``.
+
+    Resolving follows symlinks, so neither ``..``, an absolute path nor a link can make envsplit read a file
+    outside the project (and echo it in an error) or write there. ``output`` folders must also be written as
+    plain relative paths: they are copied into Dockerfiles, which are built from the project root.
+    """
+    if has_control_character(value):
+        raise src.error(entry, f"{value!r} holds a control character; name a plain path", node, key)
+    if output and (Path(value).is_absolute() or ".." in Path(value).parts):
+        raise src.error(
+            entry, f"{value!r} must be a folder inside the project, relative and without '..'", node, key
+        )
+    path = (under or root) / value
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if not inside:
+        raise src.error(
+            entry,
+            f"{value!r} is outside the project folder {_yaml.display_path(root)}; keep project files inside it",
+            node,
+            key,
+        )
+    return path

@@ -33,7 +33,7 @@ class InstalledLookup:
 
 def _cache_key(p: LockedPackage) -> str | None:
     key = (p.sha256 or p.md5 or "").lower()
-    return key if _HEX.match(key) else None
+    return key if _HEX.fullmatch(key) else None
 
 
 def _paths_json_size(data: bytes) -> int:

@@ -7,15 +7,18 @@ from pathlib import Path
 from typing import Any
 
 from . import _yaml
+from .channels import mirror_target_problem
 from .docker_values import check_docker_values
 from .errors import InputError
 from .fields import (
     as_mapping,
     folder,
+    has_control_character,
     kind,
     parse_channels,
     parse_dependency,
     parse_virtual_packages,
+    project_path,
     str_list,
     unknown_keys,
 )
@@ -39,8 +42,9 @@ CONFIG_KEYS = (
 VARIANT_KEYS = ("overlays", "base", "image")
 DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix")
 # registry/repository[:tag][@digest]: no spaces, lower-case path components are checked separately.
-_IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# \Z, not $: '$' also matches before a trailing newline.
+_IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*\Z")
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*\Z")
 
 
 def read_environment(path: Path) -> EnvSpec:
@@ -157,7 +161,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
     data = as_mapping(src, src.data, "", None, None)
     unknown_keys(src, data, CONFIG_KEYS)
     version = data.get("version", 1)
-    if version != 1:
+    if type(version) is not int or version != 1:  # YAML's true is an int to Python, and 1.0 == 1
         raise src.error(
             "version",
             f"unsupported config version {version!r}; this envsplit reads version 1",
@@ -168,7 +172,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
     env_rel = data.get("environment", "environment.yml")
     if not isinstance(env_rel, str):
         raise src.error("environment", "expected a path to environment.yml", data, "environment")
-    environment = read_environment(root / env_rel)
+    environment = read_environment(project_path(src, root, env_rel, "environment", data, "environment"))
 
     platforms = tuple(
         str_list(src, data.get("platforms", list(DEFAULT_PLATFORMS)), "platforms", data, "platforms")
@@ -192,11 +196,23 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
     mirrors_raw = as_mapping(src, data.get("mirrors", {}), "mirrors", data, "mirrors")
     mirrors = {}
     for channel, url in mirrors_raw.items():
+        if not isinstance(channel, str) or not channel.strip() or has_control_character(channel):
+            raise src.error(
+                f"mirrors.{channel}",
+                "expected a channel name or URL as the key, e.g. conda-forge",
+                mirrors_raw,
+                channel,
+            )
         if not isinstance(url, str) or not url:
             raise src.error(f"mirrors.{channel}", "expected a URL or a folder path", mirrors_raw, channel)
-        mirrors[str(channel)] = url
+        problem = mirror_target_problem(url)
+        if problem:
+            raise src.error(f"mirrors.{channel}", problem, mirrors_raw, channel)
+        mirrors[channel] = url
 
-    overlays_dir = root / folder(src, data, "overlays-dir", "overlays")
+    overlays_dir = project_path(
+        src, root, folder(src, data, "overlays-dir", "overlays"), "overlays-dir", data, "overlays-dir"
+    )
     variants_raw = data.get("variants")
     if not variants_raw:
         raise src.error(
@@ -226,7 +242,15 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
                     i,
                 )
             if oname not in overlays:
-                opath = overlays_dir / f"{oname}.yml"
+                opath = project_path(
+                    src,
+                    root,
+                    f"{oname}.yml",
+                    f"{entry}.overlays[{i}]",
+                    vdata["overlays"],
+                    i,
+                    under=overlays_dir,
+                )
                 if not opath.exists():
                     raise src.error(
                         f"{entry}.overlays[{i}]",
@@ -255,7 +279,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
                 f"{entry}.image", f"{image!r} is not an image reference such as ubuntu:24.04", vdata, "image"
             )
         variants[vname] = VariantConfig(
-            name=vname, overlays=tuple(names), base=base, image=image, node=variants_raw
+            name=vname, overlays=tuple(names), base=base, image=image and image.strip(), node=variants_raw
         )
     for v in variants.values():
         if v.base is not None and v.base not in variants:
@@ -265,7 +289,9 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
                 variants_raw[v.name],
                 "base",
             )
-    output = root / folder(src, data, "output", "locks")
+    output = project_path(
+        src, root, folder(src, data, "output", "locks"), "output", data, "output", output=True
+    )
     if output.exists() and not output.is_dir():
         raise src.error(
             "output", f"{_yaml.display_path(output)} is a file; name a folder for the locks", data, "output"
@@ -290,6 +316,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
             )
     check_docker_values(src, data, variants_raw, docker_raw)
     docker = DockerConfig(**{k.replace("-", "_"): v.strip() for k, v in docker_raw.items()})
+    project_path(src, root, docker.output, "docker.output", docker_raw, "output", output=True)
     return Project(
         root=root,
         config=src,

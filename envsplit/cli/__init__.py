@@ -5,24 +5,45 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .. import __version__
-from ..errors import EnvsplitError
+from ..errors import EXIT_INTERRUPTED, EnvsplitError
 from ..redact import redact_text
+from .options import SafePath
+
+
+def _report(exc: EnvsplitError) -> int:
+    # Messages quote channel URLs as the user wrote them: a literal token or password stops here.
+    for line in redact_text(str(exc)).splitlines() or [""]:  # several findings: one "error:" line each
+        click.echo(f"error: {line}" if line and not line.startswith(" ") else line, err=True)
+    return exc.exit_code
+
+
+def _interrupted() -> int:
+    click.echo("Interrupted.", err=True)
+    return EXIT_INTERRUPTED
 
 
 class _Group(click.Group):
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        # The group's own flags (-C) are read here, before invoke(): same one-line errors.
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except EnvsplitError as exc:
+            raise click.exceptions.Exit(_report(exc)) from None
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except EnvsplitError as exc:
-            # Messages quote channel URLs as the user wrote them: a literal token or password stops here.
-            text = redact_text(str(exc))
-            for line in text.splitlines() or [""]:  # several findings: one "error:" line each
-                click.echo(f"error: {line}" if line and not line.startswith(" ") else line, err=True)
-            ctx.exit(exc.exit_code)
+            ctx.exit(_report(exc))
+        except KeyboardInterrupt:  # click would turn it into Abort, exit 1
+            ctx.exit(_interrupted())
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +51,7 @@ class _Group(click.Group):
 @click.option(
     "--project",
     "-C",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
     help="Folder holding envsplit.yml (or a bare environment.yml).",
@@ -69,12 +90,14 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        code = 1
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):  # click's wrapping of Ctrl-C
+            code = _interrupted()
+        else:
+            click.echo("Aborted.", err=True)
+            code = 1
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        code = 130
+        code = _interrupted()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 1)
