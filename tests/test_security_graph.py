@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import subprocess
 import sys
@@ -187,3 +188,45 @@ def test_library_answers_match_on_small_cycles() -> None:
     assert not truncated
     found = graph.find_chains(g, "openssl", all_chains=True)
     assert (found.left_out, found.counted) == (0, True)
+
+
+def brute_force_chains(g: graph.DepGraph, target: str) -> set[tuple[str, ...]]:
+    """Every simple chain, by the plain walk ``why --all`` used to do (exponential; small graphs only)."""
+    dependents = g.dependents()
+    roots = set(g.roots)
+    out = set()
+    stack = [[target]]
+    while stack:
+        path = stack.pop()
+        if path[-1] in roots:
+            out.add(tuple(reversed(path)))
+            if path[-1] != target:
+                continue
+        stack.extend([*path, up] for up in dependents[path[-1]] if up not in path)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_chains_and_their_count_match_brute_force_on_random_cyclic_graphs(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    names = [f"n{i}" for i in range(10)]
+    packages = [pkg(n, *rng.sample([m for m in names if m != n], rng.randint(0, 3))) for n in names]
+    g = graph.build(packages, rng.sample(names, 2))
+    monkeypatch.setattr(graph, "MAX_CHAINS", 3)
+    for target in names:
+        expected = brute_force_chains(g, target)
+        found = graph.find_chains(g, target, all_chains=True)
+        assert found.counted and not found.cut
+        assert {tuple(c) for c in found.chains} <= expected
+        assert len(found.chains) == min(3, len(expected))
+        assert len(found.chains) + found.left_out == len(expected)
+
+
+def test_a_listing_out_of_steps_keeps_the_shortest_chains(monkeypatch: pytest.MonkeyPatch) -> None:
+    g = graph.build([pkg(n, *d) for n, d in maze(12).items()], None)
+    monkeypatch.setattr(graph, "MAX_STEPS", 30)
+    found = graph.find_chains(g, "m06", all_chains=True)
+    assert found.cut and not found.counted
+    assert graph.find_chains(g, "m06").chains[0] in found.chains
