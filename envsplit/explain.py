@@ -34,7 +34,8 @@ def why(targets: Sequence[Target], package: str, platforms: Sequence[str], all_c
         known |= set(g.packages)
         if name not in g.packages:
             continue
-        chains, truncated = depgraph.why(g, name, all_chains)
+        found = depgraph.find_chains(g, name, all_chains)
+        chains = found.chains
         if lines:
             lines.append("")
         others = sorted({c[0] for c in chains} - {name})
@@ -49,12 +50,21 @@ def why(targets: Sequence[Target], package: str, platforms: Sequence[str], all_c
             head += "; shortest chain each (--all for every chain)"
         lines.append(f"{target.label} ({platform}): {g.label(name)} {head}")
         lines += list(depgraph.render_chains(g, chains))
-        if truncated:
-            lines.append(f"... only the first {depgraph.MAX_CHAINS} chains are shown")
+        lines += _left_out(found)
     if not lines:
         where = ", ".join(f"{t.label}" for t in targets)
         raise _unknown(name, known, f"the locks of {where}")
     return lines
+
+
+def _left_out(found: depgraph.Chains) -> list[str]:
+    if found.cut:
+        return [f"... stopped looking for more chains after {depgraph.MAX_STEPS:,} steps"]
+    if not found.counted:
+        return ["... more chains left out (too many to count)"]
+    if found.left_out:
+        return [f"... {found.left_out:,} more chains left out"]
+    return []
 
 
 def tree(
