@@ -414,3 +414,15 @@ def test_control_characters_and_library_messages_stay_on_one_line(
     tmp_path: Path, files: dict[str, str], starts: str
 ) -> None:
     assert_one_error(run(make(tmp_path, **files), "show", "cpu"), starts)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["diff", "a\x01b"], ["audit", "-o", "x\x01y"], ["refresh", "--output-markdown", "x\x01y"]],
+)
+def test_control_characters_in_path_arguments_are_one_error(tmp_path: Path, args: list[str]) -> None:
+    root = make(tmp_path)
+    before = snapshot(root)
+    out = assert_one_error(run(root, *args), "")
+    assert "holds a control character" in out
+    assert snapshot(root) == before

@@ -11,7 +11,7 @@ from ..channels import parse_mirror_option
 from ..errors import EnvsplitError, InputError
 from ..models import Project
 from . import cli
-from .options import cache_dir_option, mirror_option, output_option, timeout_option
+from .options import SafePath, cache_dir_option, mirror_option, output_option, timeout_option
 
 
 def _project(root: Path) -> Project | None:
@@ -28,8 +28,8 @@ def _project(root: Path) -> Project | None:
 
 
 @cli.command("diff")
-@click.argument("old", required=False, type=click.Path(path_type=Path))
-@click.argument("new", required=False, type=click.Path(path_type=Path))
+@click.argument("old", required=False, type=SafePath(path_type=Path))
+@click.argument("new", required=False, type=SafePath(path_type=Path))
 @click.option(
     "--git",
     "rev",

@@ -82,7 +82,7 @@ def output_option(*decls: str, help: str, none_is_stdout: bool = True) -> Callab
 
     return click.option(
         *decls,
-        type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+        type=SafePath(dir_okay=False, allow_dash=True, path_type=Path),
         callback=dash,
         help=f"{help} ('-': stdout).",
     )
