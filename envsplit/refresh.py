@@ -12,6 +12,7 @@ from . import lockfile
 from .diff import LockDiff, diff_locksets
 from .diff_render import render_markdown
 from .errors import InputError
+from .generated import regenerate_command
 from .lockset import LockSet, RepodataSizes, read_side, requested_from_project
 from .models import Project
 from .pipeline import LockReport, Reporter, default_cache_dir, lock
@@ -67,6 +68,6 @@ def refresh(
     if lookup is not None:
         warnings += lookup.warnings
     markdown = render_markdown(
-        diff, command="envsplit refresh", failed={(r.variant, r.platform) for r in report.failed}
+        diff, command=regenerate_command("refresh"), failed={(r.variant, r.platform) for r in report.failed}
     )
     return RefreshResult(report, diff, markdown, dockerfiles, warnings)

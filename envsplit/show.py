@@ -6,13 +6,8 @@ import io
 import sys
 from typing import Any
 
-from . import __version__
+from .generated import Header, regenerate_command
 from .models import VariantSpec
-
-
-def _comment(text: str) -> str:
-    # A line break in a comment would end it and start YAML of its own.
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _dump(document: dict[str, Any]) -> str:
@@ -42,15 +37,17 @@ def _dump(document: dict[str, Any]) -> str:
 
 
 def environment_yaml(variant: VariantSpec, env_name: str | None) -> str:
-    lines = [
-        f"# Composed by envsplit {__version__}; regenerate with: envsplit show {variant.name}",
-        f"# variant: {variant.name}" + (f" (base: {variant.base})" if variant.base else ""),
-        f"# overlays: {', '.join(variant.overlays) or 'none'}",
-        f"# platforms: {', '.join(variant.platforms)}",
+    fields = [
+        ("variant", variant.name + (f" (base: {variant.base})" if variant.base else "")),
+        ("overlays", ", ".join(variant.overlays) or "none"),
+        ("platforms", ", ".join(variant.platforms)),
     ]
     for platform in variant.platforms:
         vps = " ".join(f"{k}={v}" for k, v in variant.virtual_packages_for(platform).items())
-        lines.append(f"# virtual packages on {platform}: {vps}")
+        fields.append((f"virtual packages on {platform}", vps))
+    header = Header(
+        "environment.yml composed for one variant", regenerate_command("show", variant.name), tuple(fields)
+    )
     dependencies: list[Any] = [d.spec for d in variant.dependencies]
     if variant.pip:
         dependencies.append({"pip": list(variant.pip)})
@@ -59,4 +56,4 @@ def environment_yaml(variant: VariantSpec, env_name: str | None) -> str:
         "channels": list(variant.channels),
         "dependencies": dependencies,
     }
-    return "".join(f"{_comment(line)}\n" for line in lines) + _dump(document)
+    return "".join(f"{line}\n" for line in header.comment_lines()) + _dump(document)

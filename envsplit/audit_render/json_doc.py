@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import __version__
 from ..audit_model import SCHEMA_VERSION, AuditReport, EnvAudit, Row
+from ..generated import Header
 
 
 def _row(r: Row) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def document(report: AuditReport) -> dict[str, Any]:
     return {
         "schema": "envsplit-audit",
         "schema_version": SCHEMA_VERSION,
-        "generator": {"name": "envsplit", "version": __version__, "regenerate": report.regenerate},
+        "generator": Header("audit", report.regenerate).generator(),
         "weight_basis": report.weight_basis,
         "installed_size_read": report.installed,
         "heavy_threshold": report.threshold.text,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import click
@@ -122,22 +121,21 @@ def diff_command(
     if output is None:
         click.echo(text, nl=False)
         return
-    from ..fsutil import write_files
+    from ..generated import write
 
-    write_files({output: text})
+    write({output: text})
     if obj["verbosity"] >= 0:
         state = "changes" if result.changed else "no changes"
         click.echo(f"{state}; wrote {output}", err=True)
 
 
 def _command(root: Path, old: Path | None, new: Path | None, rev: str | None, fmt: str) -> str:
-    args = ["envsplit"]
-    if root != Path("."):
-        args += ["-C", str(root)]
-    args.append("diff")
+    from ..generated import regenerate_command
+
+    args = ["diff"]
     if rev is not None:
         args += ["--git", rev]
     args += [str(p) for p in (old, new) if p is not None]
     if fmt != "markdown":
         args += ["--format", fmt]
-    return shlex.join(args)
+    return regenerate_command(*args, root=root)

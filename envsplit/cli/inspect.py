@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,9 +72,9 @@ def tree_command(
 
 
 def _regenerate(obj: dict, args: list[str]) -> str:
-    project = obj["project"]
-    prefix = ["envsplit"] + (["-C", str(project)] if str(project) != "." else [])
-    return shlex.join([*prefix, "audit", *args])
+    from ..generated import regenerate_command
+
+    return regenerate_command("audit", *args, root=obj["project"])
 
 
 @cli.command("audit")
@@ -142,7 +141,7 @@ def audit_command(
     from ..audit import AuditOptions, audit
     from ..audit_flags import parse_threshold
     from ..audit_render import render
-    from ..fsutil import write_files
+    from ..generated import write
 
     limit = parse_threshold(threshold)
     targets, project = _targets(obj, variants)
@@ -179,6 +178,6 @@ def audit_command(
         return
     if output.is_dir():
         raise InputError(f"-o {output}: is a folder; give a file name")
-    write_files({output: text})
+    write({output: text})
     if obj["verbosity"] >= 0:
         click.echo(f"wrote {output}", err=True)

@@ -8,7 +8,7 @@ import click
 
 from ..channels import parse_mirror_option
 from ..errors import InputError
-from ..fsutil import write_files
+from ..generated import write
 from ..plan import LockOptions
 from ..refresh import refresh
 from ..sources import read_project
@@ -58,7 +58,7 @@ def refresh_command(
     for warning in result.warnings:
         reporter.warn(warning)
     if output_markdown is not None:
-        write_files({output_markdown: result.markdown})
+        write({output_markdown: result.markdown})
     for r in result.report.failed:
         click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
     if result.report.failed:

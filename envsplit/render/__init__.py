@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .. import generated
 from .._yaml import display_path
 from ..compose import compose, variant_order
 from ..errors import InputError
@@ -66,12 +67,8 @@ def write_dockerfiles(
 
     Nothing is written if any file is refused.
     """
-    from ..fsutil import write_files
-
     files, skipped = render_all(project, variants, skip_unlocked)
-    changed = {p: t for p, t in files.items() if not unchanged(p, t)}
-    write_files(changed, root=project.root)
-    return sorted(changed), skipped
+    return generated.write(files, root=project.root, only_changed=True), skipped
 
 
 def stale_dockerfiles(project: Project) -> list[Path]:
