@@ -79,12 +79,8 @@ def render(lockfile: Any, header_lines: Sequence[str]) -> str:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     output = lockfile.to_v1().dict_for_output()
     packages = output.pop("package")
-    if not packages:
-        return (
-            "\n".join(header_lines)
-            + "\n"
-            + yaml.dump({**output, "package": []}, Dumper=dumper, sort_keys=False)
-        )
+    if not packages:  # sealed like any other: an unsealed lock reads as edited by hand on every run
+        return seal(header_lines, yaml.dump({**output, "package": []}, Dumper=dumper, sort_keys=False))
     # Variants share most packages; each entry is represented once per process. A block sequence under
     # a top-level key is not indented, so the entries dumped one by one concatenate to the same text.
     items = []
