@@ -13,14 +13,14 @@ from .diff import LockDiff, diff_locksets
 from .diff_render import render_markdown
 from .lockset import LockSet, RepodataSizes, read_side, requested_from_project
 from .models import Project
-from .pipeline import LockReport, Reporter, default_cache_dir, lock
+from .outcome import LockOutcome
+from .pipeline import Reporter, default_cache_dir, lock_project
 from .plan import LockOptions
-from .render import write_dockerfiles
 
 
 @dataclass(frozen=True)
 class RefreshResult:
-    report: LockReport
+    report: LockOutcome
     diff: LockDiff
     markdown: str
     dockerfiles: list[Path]
@@ -42,13 +42,10 @@ def refresh(
 ) -> RefreshResult:
     """Relock from scratch (``lock --update``), re-render dockerfiles/, diff old and new locks."""
     before = _side(project, "current locks")
-    report = lock(project, replace(options, update=(), check=False), reporter)
-    failed = {r.variant for r in report.failed}
-    dockerfiles: list[Path] = []
+    # Refuses bad input (a hand-edited Dockerfile too) before anything is solved or written.
+    report = lock_project(project, replace(options, update=(), check=False), reporter)
+    dockerfiles = list(report.rendered)
     warnings: list[str] = []  # the lock's own warnings already went through the reporter
-    if not failed:
-        dockerfiles, skipped = write_dockerfiles(project, skip_unlocked=True)
-        warnings += [f"Dockerfile.{name} not rendered: not every platform is locked" for name in skipped]
     after = _side(project, "refreshed locks")
     lookup = None
     if sizes:

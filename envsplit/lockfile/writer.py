@@ -64,3 +64,17 @@ def render_variant(
                 header.header(spec.name, one, what, regen), platform, layer
             )
     return Rendered(files, lines)
+
+
+def platform_lines(platform: str, packages: Sequence[LockedPackage]) -> list[str]:
+    """The explicit lines ``render_variant`` writes for ``platform``, from its packages alone.
+
+    The order (conda-lock's topological one) depends only on that platform's packages, so an extension can be
+    hashed against its base's new lock before the base is written.
+    """
+    from . import conda_lock_yml
+
+    model = conda_lock_yml.build({platform: packages}, [], {}, [], {})
+    model.alphasort_inplace()
+    model.filter_virtual_packages_inplace()
+    return conda_lock_yml.explicit_lines(model, platform)

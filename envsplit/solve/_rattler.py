@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,22 +24,36 @@ class RattlerSolver:
         self._mirrors = mirrors
         self._cache_dir = cache_dir
         self._base_dir = Path(base_dir)
-        self._loop = asyncio.new_event_loop()
+        # One event loop per thread: chains solve in parallel, each awaiting rattler on its own loop.
+        self._local = threading.local()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._lock = threading.Lock()  # one gateway, and one thread at a time fetching a mirror
         self._gateway: Any = None
         self._fetcher = MirrorFetcher(Path(cache_dir))
         # (channel, subdir) rattler could not read -> its error: later solves fail at once, no new timeout
         self._unreadable: dict[tuple[str, str], ChannelError] = {}
 
     def _gateway_for(self) -> Any:
-        if self._gateway is None:
-            self._gateway = make_gateway(Path(self._cache_dir))
-        return self._gateway
+        with self._lock:
+            if self._gateway is None:
+                self._gateway = make_gateway(Path(self._cache_dir))
+            return self._gateway
 
     def _channels(self, variant: VariantSpec, subdirs: list[str]) -> tuple[list[ChannelSource], list[Any]]:
-        return rattler_channels(variant.channels, self._mirrors, self._base_dir, self._fetcher, subdirs)
+        with self._lock:
+            return rattler_channels(variant.channels, self._mirrors, self._base_dir, self._fetcher, subdirs)
+
+    def _run(self, awaitable: Any) -> Any:
+        loop = getattr(self._local, "loop", None)
+        if loop is None:
+            loop = self._local.loop = asyncio.new_event_loop()
+            with self._lock:
+                self._loops.append(loop)
+        return loop.run_until_complete(awaitable)
 
     def close(self) -> None:
-        self._loop.close()
+        for loop in self._loops:
+            loop.close()
 
     def solve(
         self,
@@ -68,7 +83,7 @@ class RattlerSolver:
             records_by_file = self._records_for(gateway, channels, subdirs, [*pinned, *preferred])
             pinned_records = _pick(records_by_file, pinned, strict=True)
             preferred_records = _pick(records_by_file, preferred, strict=False)
-            records = self._loop.run_until_complete(
+            records = self._run(
                 _solve(channels, variant.specs, gateway, subdirs, vps, pinned_records, preferred_records)
             )
         except SolveError as exc:
@@ -104,17 +119,12 @@ class RattlerSolver:
         try:
             _, channels = self._channels(variant, [platform, "noarch"])
             # A query for just these names is what the solve reads anyway; all names only on a miss.
-            found = self._loop.run_until_complete(
-                self._gateway_for().query(channels, subdirs, wanted, recursive=False)
-            )
+            found = self._run(self._gateway_for().query(channels, subdirs, wanted, recursive=False))
             present = {r.name.normalized for records in found for r in records}
             missing = [n for n in wanted if n not in present]
             if not missing:
                 return {}
-            known = {
-                n.normalized
-                for n in self._loop.run_until_complete(self._gateway_for().names(channels, subdirs))
-            }
+            known = {n.normalized for n in self._run(self._gateway_for().names(channels, subdirs))}
         except ChannelError:  # an unreachable channel is not a typo: the solve that follows says why
             return {}
         except EnvsplitError:
@@ -151,7 +161,7 @@ class RattlerSolver:
             return {}
         keys = {(p.subdir, p.file_name) for p in wanted}
         found: dict[tuple[str, str], Any] = {}
-        result = self._loop.run_until_complete(
+        result = self._run(
             gateway.query(channels, subdirs, sorted({p.name for p in wanted}), recursive=False)
         )
         for per_channel in result:  # channels in priority order: the first hit wins
