@@ -23,7 +23,7 @@ class LockDir:
         self.base = base
         self.path = variant_dir(output, variant)
         self.lock_path = self.path / LOCK_NAME
-        self._lines: dict[str, list[str]] = {}
+        self._lines: dict[Path, list[str]] = {}
         self._packages: dict[str, list[LockedPackage]] = {}
         self._tampered: dict[Path, str | None] = {}
 
@@ -64,9 +64,16 @@ class LockDir:
 
     def lines(self, platform: str) -> list[str]:
         """The explicit file's ``url#md5`` lines (an InputError if it cannot be read)."""
-        if platform not in self._lines:
-            self._lines[platform] = explicit.package_lines(self.explicit(platform))
-        return self._lines[platform]
+        return self._read_lines(self.explicit(platform))
+
+    def layer_lines(self, platform: str) -> list[str]:
+        """The layer file's lines: what an extension adds to its base."""
+        return self._read_lines(self.layer(platform))
+
+    def _read_lines(self, path: Path) -> list[str]:
+        if path not in self._lines:
+            self._lines[path] = explicit.package_lines(path)
+        return self._lines[path]
 
     def packages(self, platform: str) -> list[LockedPackage]:
         """The explicit file's packages (name, version, build from the file names)."""
@@ -110,7 +117,7 @@ class LockDir:
 
         try:
             problem = check_platform(
-                self.path,
+                self,
                 platform,
                 self.pins.get(platform, {}),
                 [canonical_url(c) for c in channels],
