@@ -10,15 +10,16 @@ holding the GIL. Nothing is written here; the run writes once every chain is don
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 from .errors import InputError, SolveError
 from .hashing import input_hash
 from .layering import LayeredSolver
 from .lockfile.lockdir import LockDir
-from .models import LockedPackage, VariantSpec
+from .models import Dependency, LockedPackage, VariantSpec
 from .plan import LockOptions
 from .solve import Solver
 
@@ -57,7 +58,7 @@ def chains(plan: Sequence[tuple[VariantSpec, Sequence[str]]]) -> list[Chain]:
 
 
 class _Stopped(Exception):
-    """Another chain failed on bad input: this one stops at its next pair."""
+    """The run failed elsewhere (bad input, an interrupt): this chain stops at its next pair."""
 
 
 class Stage:
@@ -80,31 +81,44 @@ class Stage:
         self._names = threading.Lock()
         self._names_checked = False
         self._stop = threading.Event()
+        self.done: dict[Key, Pair] = {}  # filled by the chains as they go
 
-    def run(self, todo: list[Chain], jobs: int) -> dict[Key, Pair]:
-        """Every pair of ``todo``; chains run ``jobs`` at a time."""
-        done: dict[Key, Pair] = {}
-        if jobs <= 1 or len(todo) <= 1:
+    @contextmanager
+    def running(self, todo: list[Chain], jobs: int) -> Iterator[dict[Key, Future[Pair]]]:
+        """Start the chains, ``jobs`` at a time (0: here and now); each pair's future is set when it is done.
+
+        The caller settles and writes variants while later chains still solve: rattler works without the GIL.
+        """
+        pending: dict[Key, Future[Pair]] = {(s.name, p): Future() for chain in todo for s, p in chain}
+        if jobs < 1:
             for chain in todo:
-                self.work(chain, done)
-            return done
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="envsplit-chain") as pool:
-            futures = [pool.submit(self.work, chain, done) for chain in todo]
-            try:
-                for future in futures:
-                    future.result()
-            finally:
-                self._stop.set()  # on any error the other chains stop at their next pair
-        return done
+                self.work(chain, pending)
+            yield pending
+            return
+        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="envsplit-chain")
+        try:
+            for chain in todo:
+                pool.submit(self.work, chain, pending)
+            yield pending
+        finally:
+            self._stop.set()  # when the caller fails, the chains stop at their next pair
+            pool.shutdown(wait=True, cancel_futures=True)
 
-    def work(self, chain: Chain, done: dict[Key, Pair]) -> None:
-        for spec, platform in chain:
-            if self._stop.is_set():
-                raise _Stopped
-            pair = self.decide(spec, platform, done)
-            if pair.action == "solve":
-                self.solve(pair, done)
-            done[spec.name, platform] = pair
+    def work(self, chain: Chain, pending: dict[Key, Future[Pair]]) -> None:
+        try:
+            for spec, platform in chain:
+                if self._stop.is_set():
+                    raise _Stopped
+                pair = self.decide(spec, platform, self.done)
+                if pair.action == "solve":
+                    self.solve(pair, self.done)
+                self.done[spec.name, platform] = pair
+                pending[spec.name, platform].set_result(pair)
+        except BaseException as exc:  # the caller sees it on the first pair it waits for
+            self._stop.set()
+            for spec, platform in chain:
+                if not pending[spec.name, platform].done():
+                    pending[spec.name, platform].set_exception(exc)
 
     def decide(self, spec: VariantSpec, platform: str, done: Mapping[Key, Pair]) -> Pair:
         base_lines = None
@@ -182,7 +196,7 @@ class Stage:
 
     def solve(self, pair: Pair, done: Mapping[Key, Pair]) -> None:
         """Solve ``pair`` (its base pinned as locked on the same platform); a failure is kept on the pair."""
-        from .lockfile.writer import platform_lines
+        from .lockfile.conda_lock_yml import explicit_lines
 
         self.check_names()
         spec, platform = pair.spec, pair.platform
@@ -199,14 +213,23 @@ class Stage:
         except SolveError as exc:
             pair.error = exc.explanation
             return
-        pair.lines = platform_lines(platform, pair.packages)
+        pair.lines = explicit_lines(pair.packages)
 
     def check_names(self) -> None:
         """Once, before the first solve (see :func:`check_names`); the other chains wait for it."""
         with self._names:
             if not self._names_checked:
+                # conda-lock takes most of a second to import: it loads while rattler works, without the GIL.
+                threading.Thread(target=_import_writer, daemon=True).start()
                 check_names(self._solver(), self.specs.values())
                 self._names_checked = True
+
+
+def _import_writer() -> None:
+    from conda_lock.interfaces import vendored_conda  # noqa: F401
+    from conda_lock.lockfile.v2prelim import models  # noqa: F401
+
+    from .lockfile import conda_lock_yml  # noqa: F401
 
 
 class _Lazy:
@@ -231,17 +254,37 @@ class _Lazy:
         pass
 
 
+def _unknown_names(
+    solver: Solver, specs: list[VariantSpec]
+) -> dict[tuple[tuple[str, ...], str], dict[str, list[str]]]:
+    """(channels, platform) -> the unknown names: one query per channel list and platform, for every variant."""
+    wanted: dict[tuple[tuple[str, ...], str], dict[str, Dependency]] = {}
+    first: dict[tuple[str, ...], VariantSpec] = {}
+    for spec in specs:
+        first.setdefault(spec.channels, spec)
+        for platform in spec.platforms:
+            wanted.setdefault((spec.channels, platform), {}).update({d.name: d for d in spec.dependencies})
+    return {
+        (channels, platform): solver.unknown_names(
+            replace(first[channels], dependencies=tuple(deps.values())), platform
+        )
+        for (channels, platform), deps in wanted.items()
+    }
+
+
 def check_names(solver: Solver, specs: Iterable[VariantSpec]) -> None:
     """A package no channel has is a typo, bad input, and nothing is written.
 
     Every planned variant is checked, extensions included, because a base is solved preferring what
     its extensions pick: a typo there would otherwise change the base before being reported.
     """
+    specs = list(specs)
+    unknowns = _unknown_names(solver, specs)
     # (where written, name) -> channels searched, platforms missing it, close matches
     found: dict[tuple[str, str], tuple[list[str], list[str], list[str]]] = {}
     for spec in specs:
         for platform in spec.platforms:
-            unknown = solver.unknown_names(spec, platform)
+            unknown = unknowns[spec.channels, platform]
             for dep in spec.dependencies:
                 if dep.name in unknown:
                     channels, platforms, close = found.setdefault((dep.origin, dep.name), ([], [], []))

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from ._yaml import display_path
-from .chains import Key, Pair, Stage, chains
+from .chains import Pair, Stage, chains
 from .compose import compose, variant_order
 from .errors import InputError
 from .fetch import tell_once
@@ -191,9 +191,12 @@ class _Solvers:
 
 
 def jobs_for(options: LockOptions, independent: int) -> int:
-    """How many chains to solve at once: ``--jobs``, else one per chain up to the CPU count."""
+    """How many chains to solve at once: ``--jobs``, else one per chain up to the CPU count.
+
+    0 for --check: nothing is solved, and reading headers gains nothing from threads.
+    """
     if options.check:
-        return 1  # nothing is solved: reading headers gains nothing from threads
+        return 0
     if options.jobs is not None:
         return max(1, options.jobs)
     return max(1, min(independent, os.cpu_count() or 1))
@@ -210,7 +213,6 @@ class _Run:
         self.specs = _compose_all(project)
         self.dirs = {n: LockDir(project.output, n, s.base) for n, s in self.specs.items()}
         self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin)
-        self.got: dict[Key, Pair] = {}
         self.results: list[PairResult] = []
         self.written: list[Path] = []
         self.warnings: list[str] = []
@@ -224,9 +226,9 @@ class _Run:
     def lock(self, plan: Plan) -> None:
         self.reporter.start(sum(len(p) for _, p in plan))
         todo = chains(plan)
-        self.got = self.stage.run(todo, jobs_for(self.options, len(todo)))
-        for spec, platforms in plan:
-            self.settle(spec, platforms)
+        with self.stage.running(todo, jobs_for(self.options, len(todo))) as pending:
+            for spec, platforms in plan:  # base-first: a base is written before its extensions are settled
+                self.settle(spec, [pending[spec.name, p].result() for p in platforms])
         pip = sorted({p for spec, _ in plan for p in spec.pip})
         if pip and any(r.status == "locked" for r in self.results):  # not on every no-op or --check
             self.warnings.append(
@@ -234,9 +236,8 @@ class _Run:
             )
             self.reporter.warn(self.warnings[-1])
 
-    def settle(self, spec: VariantSpec, platforms: Sequence[str]) -> None:
+    def settle(self, spec: VariantSpec, pairs: list[Pair]) -> None:
         """Unchanged, stale, failed or locked: the results of ``spec``'s pairs, and its files written."""
-        pairs = [self.got[spec.name, p] for p in platforms]
         if spec.base in self.broken or any(p.action == "blocked" for p in pairs):
             for pair in pairs:
                 if spec.base in self.broken or pair.action == "blocked":
@@ -256,6 +257,7 @@ class _Run:
             self._relock(spec, pairs, extra)
 
     def _relock(self, spec: VariantSpec, pairs: list[Pair], extra: list[str]) -> None:
+        self.stage.check_names()  # done by the first solve; a variant that only drops a platform asks here
         solved = {p.platform: p for p in pairs if p.action == "solve"}
         # Platforms not selected this run keep their lock and their recorded hash (so stale stays stale).
         on_disk = self.dirs[spec.name].hashes
@@ -289,7 +291,7 @@ class _Run:
         kept = {p: existing[p] for p in carried if p in existing}
         for platform in carried:
             if platform not in kept:
-                pair = self.stage.solve_again(spec, platform, "its lock could not be read", self.got)
+                pair = self.stage.solve_again(spec, platform, "its lock could not be read", self.stage.done)
                 if pair is not None:
                     solved[platform] = pair
         return kept
@@ -336,6 +338,7 @@ class _Run:
             {p: hashes[p] for p in packages},
             set(solved),
             lambda platform: self.base_lines(spec, platform) if spec.base else [],
+            {p: pair.lines for p, pair in solved.items() if pair.lines is not None},
         )
         self.lines[spec.name] = dict(rendered.lines)
         # Identical content is not rewritten: mtimes stay, and the summary counts real changes.

@@ -26,11 +26,13 @@ def render_variant(
     hashes: Mapping[str, str],
     rewrite: set[str],
     base_lines: Callable[[str], Sequence[str]],
+    known_lines: Mapping[str, list[str]] | None = None,
 ) -> Rendered:
     """Render ``spec``'s lock for the platforms in ``packages``; explicit and layer files only for ``rewrite``.
 
     ``hashes`` holds each platform's input hash as it should be recorded: the new one for a platform solved
     now, the old one for a platform carried over unchanged (so that it stays stale if it was).
+    ``known_lines`` are explicit lines already ordered (conda_lock_yml.explicit_lines) for some platforms.
     """
     from . import conda_lock_yml
 
@@ -50,7 +52,8 @@ def render_variant(
     }
     lines: dict[str, list[str]] = {}
     for platform in sorted(packages):
-        lines[platform] = conda_lock_yml.explicit_lines(model, platform)
+        known = (known_lines or {}).get(platform)
+        lines[platform] = known if known is not None else conda_lock_yml.explicit_lines(packages[platform])
         if platform not in rewrite:
             continue
         one = {platform: hashes[platform]}
@@ -65,17 +68,3 @@ def render_variant(
                 header.header(spec.name, one, what, regen), platform, layer
             )
     return Rendered(files, lines)
-
-
-def platform_lines(platform: str, packages: Sequence[LockedPackage]) -> list[str]:
-    """The explicit lines ``render_variant`` writes for ``platform``, from its packages alone.
-
-    The order (conda-lock's topological one) depends only on that platform's packages, so an extension can be
-    hashed against its base's new lock before the base is written.
-    """
-    from . import conda_lock_yml
-
-    model = conda_lock_yml.build({platform: packages}, [], {}, [], {})
-    model.alphasort_inplace()
-    model.filter_virtual_packages_inplace()
-    return conda_lock_yml.explicit_lines(model, platform)

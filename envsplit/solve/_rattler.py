@@ -30,6 +30,11 @@ class RattlerSolver:
         self._lock = threading.Lock()  # one gateway, and one thread at a time fetching a mirror
         self._gateway: Any = None
         self._fetcher = MirrorFetcher(Path(cache_dir))
+        # (channel URLs, subdirs) -> (names queried, (subdir, file name) -> record), see _records_for
+        self._converted: dict[tuple[str, str, str], LockedPackage] = {}
+        self._records: dict[
+            tuple[tuple[str, ...], tuple[str, ...]], tuple[set[str], dict[tuple[str, str], Any]]
+        ] = {}
         # (channel, subdir) rattler could not read -> its error: later solves fail at once, no new timeout
         self._unreadable: dict[tuple[str, str], ChannelError] = {}
 
@@ -94,7 +99,7 @@ class RattlerSolver:
             fetch_error = self._fetch_error(exc)
             explanation = str(fetch_error) if fetch_error else str(exc).strip() or type(exc).__name__
             raise SolveError(variant.name, platform, explanation) from None
-        out = [_to_locked(r, sources) for r in records]
+        out = [self._locked(r, sources) for r in records]
         if "__cuda" not in variant.virtual_packages_for(platform):
             cuda = sorted(p.file_name for p in out if _is_cuda_build(p))
             if cuda:
@@ -135,6 +140,14 @@ class RattlerSolver:
             return {}
         return {n: difflib.get_close_matches(n, known, n=3, cutoff=0.75) for n in missing}
 
+    def _locked(self, record: Any, sources: list[ChannelSource]) -> LockedPackage:
+        """The record as a LockedPackage, made once per run (every field read crosses into Rust)."""
+        key = (str(record.channel), record.subdir, record.file_name)
+        locked = self._converted.get(key)
+        if locked is None:
+            locked = self._converted.setdefault(key, _to_locked(record, sources))
+        return locked
+
     def _fetch_error(self, exc: Exception) -> ChannelError | None:
         """rattler's failure to read a channel's repodata as a ChannelError (remembered), else None."""
         text = str(exc).strip()
@@ -156,20 +169,29 @@ class RattlerSolver:
     def _records_for(
         self, gateway: Any, channels: list[Any], subdirs: list[str], wanted: Sequence[LockedPackage]
     ) -> dict[tuple[str, str], Any]:
-        """(subdir, file name) -> repodata record for the locked files, in one query by name."""
+        """(subdir, file name) -> repodata record for the locked files.
+
+        Variants share most names: each name is queried once per run and channel list, and its records are
+        indexed, rather than every record of every name being converted again for each solve.
+        """
         if not wanted:
             return {}
+        key = (tuple(str(c.base_url) for c in channels), tuple(subdirs))
+        with self._lock:
+            queried, index = self._records.setdefault(key, (set(), {}))
+        new = sorted({p.name for p in wanted} - queried)
+        if new:
+            result = self._run(gateway.query(channels, subdirs, new, recursive=False))
+            found: dict[tuple[str, str], Any] = {}
+            for per_channel in result:  # channels in priority order: the first hit wins
+                for record in per_channel:
+                    found.setdefault((record.subdir, record.file_name), record)
+            with self._lock:
+                for k, record in found.items():
+                    index.setdefault(k, record)
+                queried.update(new)
         keys = {(p.subdir, p.file_name) for p in wanted}
-        found: dict[tuple[str, str], Any] = {}
-        result = self._run(
-            gateway.query(channels, subdirs, sorted({p.name for p in wanted}), recursive=False)
-        )
-        for per_channel in result:  # channels in priority order: the first hit wins
-            for record in per_channel:
-                key = (record.subdir, record.file_name)
-                if key in keys and key not in found:
-                    found[key] = record
-        return found
+        return {k: index[k] for k in keys if k in index}
 
 
 def _pick(found: dict[tuple[str, str], Any], wanted: Sequence[LockedPackage], strict: bool) -> list[Any]:
@@ -209,7 +231,9 @@ async def _solve(
 
 
 def _is_cuda_build(p: LockedPackage) -> bool:
-    return bool(_CUDA_BUILD.search(p.build)) or any(dep_name(d) == "__cuda" for d in p.depends)
+    return bool(_CUDA_BUILD.search(p.build)) or any(
+        "__cuda" in d and dep_name(d) == "__cuda" for d in p.depends
+    )
 
 
 def _to_locked(record: Any, sources: list[ChannelSource]) -> LockedPackage:
