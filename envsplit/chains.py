@@ -82,22 +82,25 @@ class Stage:
         self._names_checked = False
         self._stop = threading.Event()
         self.done: dict[Key, Pair] = {}  # filled by the chains as they go
+        self._error: BaseException | None = None  # the first failure of any chain
 
     @contextmanager
-    def running(self, todo: list[Chain], jobs: int) -> Iterator[dict[Key, Future[Pair]]]:
-        """Start the chains, ``jobs`` at a time (0: here and now); each pair's future is set when it is done.
+    def running(
+        self, plan: Sequence[tuple[VariantSpec, Sequence[str]]], jobs: int
+    ) -> Iterator[dict[Key, Future[Pair]]]:
+        """Start the chains of ``plan``, ``jobs`` at a time; each pair's future is set when it is done.
 
         The caller settles and writes variants while later chains still solve: rattler works without the GIL.
+        With ``jobs`` 0 every pair is decided here and now, in plan order.
         """
-        pending: dict[Key, Future[Pair]] = {(s.name, p): Future() for chain in todo for s, p in chain}
+        pending: dict[Key, Future[Pair]] = {(s.name, p): Future() for s, platforms in plan for p in platforms}
         if jobs < 1:
-            for chain in todo:
-                self.work(chain, pending)
+            self.work([(s, p) for s, platforms in plan for p in platforms], pending)
             yield pending
             return
         pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="envsplit-chain")
         try:
-            for chain in todo:
+            for chain in chains(plan):
                 pool.submit(self.work, chain, pending)
             yield pending
         finally:
@@ -114,11 +117,14 @@ class Stage:
                     self.solve(pair, self.done)
                 self.done[spec.name, platform] = pair
                 pending[spec.name, platform].set_result(pair)
-        except BaseException as exc:  # the caller sees it on the first pair it waits for
-            self._stop.set()
+        except BaseException as exc:  # the caller sees the first failure on the first pair it waits for
+            with self._names:
+                if self._error is None and not isinstance(exc, _Stopped):
+                    self._error = exc
+                self._stop.set()
             for spec, platform in chain:
                 if not pending[spec.name, platform].done():
-                    pending[spec.name, platform].set_exception(exc)
+                    pending[spec.name, platform].set_exception(self._error or exc)
 
     def decide(self, spec: VariantSpec, platform: str, done: Mapping[Key, Pair]) -> Pair:
         base_lines = None

@@ -103,23 +103,27 @@ def lock_project(
         return LockOutcome(
             tuple(run.results), stale_dockerfiles=_check_dockerfiles(project, options, run, refused)
         )
-    warnings = list(run.warnings)
-    failed = {r.variant for r in run.results if r.status == "failed"}
-    locked = tuple(sorted({r.variant for r in run.results} - failed))
-    rendered: list[Path] = []
-    if options.dockerfiles and locked:  # an empty selection would mean every variant
-        from .render import write_dockerfiles
-
-        rendered, skipped = write_dockerfiles(project, locked, skip_unlocked=True)
-        warnings += [
-            f"Dockerfile.{n} not rendered: not every platform of {n!r} is locked yet" for n in skipped
-        ]
+    rendered, warnings = _render(project, options, run)
     left = leftovers(project)
     warnings += [f"{display_path(p)} belongs to no variant of {project.config.name}; delete it" for p in left]
-    for message in warnings[len(run.warnings) :]:
+    for message in warnings:
         said.warn(message)
     written = (*run.written, *rendered)
-    return LockOutcome(tuple(run.results), written, tuple(rendered), tuple(left), tuple(warnings))
+    return LockOutcome(tuple(run.results), written, tuple(rendered), tuple(left), (*run.warnings, *warnings))
+
+
+def _render(project: Project, options: LockOptions, run: _Run) -> tuple[list[Path], list[str]]:
+    """The Dockerfiles and bake file of every variant that locked (or was fresh), and what was skipped."""
+    failed = {r.variant for r in run.results if r.status == "failed"}
+    locked = tuple(sorted({r.variant for r in run.results} - failed))
+    if not options.dockerfiles or not locked:  # an empty selection would mean every variant
+        return [], []
+    from .render import write_dockerfiles
+
+    rendered, skipped = write_dockerfiles(project, locked, skip_unlocked=True)
+    return rendered, [
+        f"Dockerfile.{n} not rendered: not every platform of {n!r} is locked yet" for n in skipped
+    ]
 
 
 def _refuse(project: Project, options: LockOptions) -> tuple[Plan, list[str]]:
@@ -225,8 +229,7 @@ class _Run:
 
     def lock(self, plan: Plan) -> None:
         self.reporter.start(sum(len(p) for _, p in plan))
-        todo = chains(plan)
-        with self.stage.running(todo, jobs_for(self.options, len(todo))) as pending:
+        with self.stage.running(plan, jobs_for(self.options, len(chains(plan)))) as pending:
             for spec, platforms in plan:  # base-first: a base is written before its extensions are settled
                 self.settle(spec, [pending[spec.name, p].result() for p in platforms])
         pip = sorted({p for spec, _ in plan for p in spec.pip})

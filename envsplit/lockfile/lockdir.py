@@ -58,9 +58,11 @@ class LockDir:
         return read_pins(self.lock_path)
 
     def tampered(self, path: Path) -> str | None:
-        if path not in self._tampered:
-            self._tampered[path] = header.tampered(path)
-        return self._tampered[path]
+        try:
+            return self._tampered[path]
+        except KeyError:
+            problem = self._tampered[path] = header.tampered(path)
+            return problem
 
     def lines(self, platform: str) -> list[str]:
         """The explicit file's ``url#md5`` lines (an InputError if it cannot be read)."""
@@ -71,15 +73,18 @@ class LockDir:
         return self._read_lines(self.layer(platform))
 
     def _read_lines(self, path: Path) -> list[str]:
-        if path not in self._lines:
-            self._lines[path] = explicit.package_lines(path)
-        return self._lines[path]
+        lines = self._lines.get(path)
+        if lines is None:
+            lines = self._lines[path] = explicit.package_lines(path)
+        return lines
 
     def packages(self, platform: str) -> list[LockedPackage]:
         """The explicit file's packages (name, version, build from the file names)."""
-        if platform not in self._packages:
-            self._packages[platform] = explicit.packages(self.explicit(platform))
-        return self._packages[platform]
+        # Read into a local first: the run may forget() this folder from another thread meanwhile.
+        packages = self._packages.get(platform)
+        if packages is None:
+            packages = self._packages[platform] = explicit.packages(self.explicit(platform))
+        return packages
 
     def locked(self, platform: str) -> list[LockedPackage]:
         """The current lock's packages; an unreadable or missing lock is none (it gets rewritten)."""
