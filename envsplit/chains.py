@@ -219,14 +219,16 @@ class Stage:
         except SolveError as exc:
             pair.error = exc.explanation
             return
-        pair.lines = explicit_lines(pair.packages)
+        # A re-solve that found what is locked keeps the file's order: no conda-lock import to order it again.
+        pair.lines = self.dirs[spec.name].same_lines(platform, pair.packages) or explicit_lines(pair.packages)
 
     def check_names(self) -> None:
         """Once, before the first solve (see :func:`check_names`); the other chains wait for it."""
         with self._names:
             if not self._names_checked:
-                # conda-lock takes most of a second to import: it loads while rattler works, without the GIL.
-                threading.Thread(target=_import_writer, daemon=True).start()
+                if not all(folder.exists() for folder in self.dirs.values()):
+                    # A first lock writes: conda-lock (most of a second to import) loads while rattler works.
+                    threading.Thread(target=_import_writer, daemon=True).start()
                 check_names(self._solver(), self.specs.values())
                 self._names_checked = True
 

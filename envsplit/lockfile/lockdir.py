@@ -68,6 +68,20 @@ class LockDir:
         """The explicit file's ``url#md5`` lines (an InputError if it cannot be read)."""
         return self._read_lines(self.explicit(platform))
 
+    def same_lines(self, platform: str, packages: Sequence[LockedPackage]) -> list[str] | None:
+        """The explicit file's lines when it is intact and holds exactly ``packages``; else None.
+
+        Its order is then the one ``conda_lock_yml.explicit_lines`` gives those packages.
+        """
+        if not self.explicit(platform).exists() or not self.intact(platform):
+            return None
+        try:
+            lines = self.lines(platform)
+        except InputError:
+            return None
+        same = len(lines) == len(packages) and set(lines) == {p.explicit_line() for p in packages}
+        return lines if same else None
+
     def layer_lines(self, platform: str) -> list[str]:
         """The layer file's lines: what an extension adds to its base."""
         return self._read_lines(self.layer(platform))
