@@ -228,16 +228,13 @@ class Stage:
             if not self._names_checked:
                 if not all(folder.exists() for folder in self.dirs.values()):
                     # A first lock writes: conda-lock (most of a second to import) loads while rattler works.
-                    threading.Thread(target=_import_writer, daemon=True).start()
+                    from .lockfile.conda_lock_yml import preload
+
+                    threading.Thread(target=preload, daemon=True).start()
                 check_names(self._solver(), self.specs.values())
                 self._names_checked = True
 
-
-def _import_writer() -> None:
-    from conda_lock.interfaces import vendored_conda  # noqa: F401
-    from conda_lock.lockfile.v2prelim import models  # noqa: F401
-
-    from .lockfile import conda_lock_yml  # noqa: F401
+    from .lockfile import conda_lock_yml
 
 
 class _Lazy:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -270,3 +272,17 @@ def test_a_sequential_lock_writes_the_committed_locks_too(
         fresh, committed = _snapshot(rocker_project / folder), _snapshot(REPO / folder)
         committed.pop("README.md", None)
         assert fresh == committed, folder
+
+
+def test_conda_lock_is_imported_safely_from_several_threads() -> None:
+    """The run preloads conda-lock in a thread while others order and render: its import cycle must not break."""
+    code = (
+        "import threading\n"
+        "from envsplit.lockfile import conda_lock_yml as c\n"
+        "calls = [c.preload, lambda: c.explicit_lines([]), lambda: c.build({}, [], {}, [], {})] * 2\n"
+        "threads = [threading.Thread(target=f) for f in calls]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stderr) == (0, "")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,21 @@ from typing import Any
 from ..errors import InputError
 from ..models import LockedPackage, dep_name
 from ..redact import redact_url
+
+_IMPORTING = threading.Lock()
+
+
+def preload() -> None:
+    """Import the parts of conda-lock used here, one thread at a time.
+
+    conda-lock's package imports itself in a cycle: two threads importing it at once can each see the other's
+    half-initialized modules (ImportError). Every use below goes through here first; a lock run calls it from a
+    background thread so that the import overlaps the solves.
+    """
+    with _IMPORTING:
+        import conda_lock.interfaces.vendored_conda
+        import conda_lock.lockfile.v1.models
+        import conda_lock.lockfile.v2prelim.models  # noqa: F401
 
 
 @functools.cache
@@ -40,6 +56,7 @@ def build(
     custom: Mapping[str, str],
 ) -> Any:
     """A conda-lock ``Lockfile`` (v2 model) for every platform in ``packages``."""
+    preload()
     from conda_lock.lockfile.v2prelim.models import HashModel, LockedDependency, Lockfile, LockMeta
 
     deps = [
@@ -108,6 +125,7 @@ def explicit_lines(packages: Sequence[LockedPackage]) -> list[str]:
     longer than the solve. Rendered here rather than by conda-lock's renderer, which expands ``${VAR}`` in every
     URL: that would write a channel's token into the file.
     """
+    preload()
     from conda_lock.interfaces.vendored_conda import toposort
 
     real = {p.name: p for p in sorted(packages, key=lambda p: p.name) if not p.name.startswith("__")}
@@ -118,6 +136,8 @@ def explicit_lines(packages: Sequence[LockedPackage]) -> list[str]:
 def _parse(path: Path) -> Any:
     """conda-lock's own parse_conda_lock_file, minus its pure-Python YAML loader (4x slower on big locks)."""
     import yaml
+
+    preload()
     from conda_lock.lockfile import MissingLockfileVersion, UnknownLockfileVersion
     from conda_lock.lockfile.v1.models import Lockfile as LockfileV1
     from conda_lock.lockfile.v2prelim.models import Lockfile, lockfile_v1_to_v2
