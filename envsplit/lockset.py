@@ -95,11 +95,15 @@ def _verify(
     """An envsplit lock folder's explicit and layer files must agree with its conda-lock.yml (see lockfile.verify)."""
     from ._yaml import display_path
     from .lockfile import verify
+    from .lockfile.lockdir import LockDir
 
     base = _custom_metadata(meta).get("envsplit_base")
-    base_dir = path.parent.parent / base if base and "/" not in base and base not in (".", "..") else None
+    base_dir = (
+        LockDir(path.parent.parent, base) if base and "/" not in base and base not in (".", "..") else None
+    )
+    folder = LockDir(path.parent.parent, path.parent.name, base)
     try:
-        verify.check_folder(path.parent, verify.pins_of(packages), _channels(meta), base_dir)
+        verify.check_folder(folder, verify.pins_of(packages), _channels(meta), base_dir)
     except InputError as exc:
         # Files of a git revision live in a temporary folder: name them as the user knows them.
         shown_dir = shown[: -len(path.name)].rstrip("/")

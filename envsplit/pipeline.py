@@ -1,59 +1,30 @@
-"""Orchestration of ``envsplit lock``: which (variant, platform) pairs are stale, solving them, writing locks.
+"""The lock run, ``lock_project``: plan, refuse bad input, decide and solve, write locks and Dockerfiles.
 
-No click here: the CLI is a thin layer over :func:`lock`.
+No click here: ``envsplit lock`` and ``envsplit refresh`` parse their options, call :func:`lock_project` and
+print its outcome. Every input problem is refused before the first solve, so a refused run writes nothing.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from . import lockfile
 from ._yaml import display_path
-from .channels import canonical_url
+from .chains import Pair, Stage, chains
 from .compose import compose, variant_order
-from .errors import InputError, SolveError
+from .errors import InputError
 from .fetch import tell_once
 from .fsutil import unchanged
-from .hashing import input_hash
-from .layering import LayeredSolver
-from .lockfile import explicit, header, verify
+from .lockfile.lockdir import LockDir
 from .models import LockedPackage, Project, VariantSpec
-from .plan import LockOptions, check_update_names, select
+from .outcome import LockOutcome, PairResult
+from .plan import LockOptions, check_update_names, leftovers, lock_paths, select
 from .solve import Solver
 
-# Marks a reason for staleness that is a forgery, not an edit: --check reports it as an error.
-_FORGED = "forged: "
-
-
-@dataclass(frozen=True)
-class PairResult:
-    variant: str
-    platform: str
-    status: str  # "locked", "unchanged", "stale", "failed"
-    detail: str = ""
-
-
-@dataclass
-class LockReport:
-    results: list[PairResult] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[PairResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    @property
-    def stale(self) -> list[PairResult]:
-        return [r for r in self.results if r.status == "stale"]
-
-    @property
-    def solved(self) -> int:
-        return sum(r.status == "locked" for r in self.results)
+Plan = list[tuple[VariantSpec, list[str]]]
 
 
 class Reporter(Protocol):
@@ -77,6 +48,30 @@ class SilentReporter:
         pass
 
 
+class _Serialized:
+    """A reporter called from several chains at once: one call at a time."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self._reporter = reporter
+        self._lock = threading.Lock()
+
+    def start(self, total: int) -> None:
+        with self._lock:
+            self._reporter.start(total)
+
+    def begin(self, variant: str, platform: str) -> None:
+        with self._lock:
+            self._reporter.begin(variant, platform)
+
+    def done(self, result: PairResult) -> None:
+        with self._lock:
+            self._reporter.done(result)
+
+    def warn(self, message: str) -> None:
+        with self._lock:
+            self._reporter.warn(message)
+
+
 def default_cache_dir() -> Path:
     env = os.environ.get("ENVSPLIT_CACHE_DIR")
     if env:
@@ -86,132 +81,278 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("envsplit")) / "repodata"
 
 
-class _Run:
-    """One ``lock`` invocation; holds what later variants need from earlier ones (bases before extensions)."""
+def lock_project(
+    project: Project,
+    options: LockOptions,
+    reporter: Reporter | None = None,
+    solver_factory: Callable[[], Solver] | None = None,
+) -> LockOutcome:
+    """Lock (or with ``check`` only inspect) every selected variant x platform, then render the Dockerfiles.
 
-    def __init__(
-        self,
-        project: Project,
-        options: LockOptions,
-        reporter: Reporter,
-        specs: dict[str, VariantSpec],
-        solver_factory: Callable[[], Solver] | None,
-    ) -> None:
-        self.project = project
-        self.options = options
-        self.reporter = reporter
-        self.specs = specs
-        self.solver_factory = solver_factory
+    Bad input (flags, variant names, --update names, an edited Dockerfile, a path out of the project) is an
+    InputError before anything is solved or written.
+    """
+    said = _Serialized(reporter or SilentReporter())
+    plan, refused = _refuse(project, options)
+    run = _Run(project, options, said, _Solvers(project, options, solver_factory))
+    try:
+        run.lock(plan)
+    finally:
+        run.close()
+    if options.check:
+        return LockOutcome(
+            tuple(run.results), stale_dockerfiles=_check_dockerfiles(project, options, run, refused)
+        )
+    rendered, warnings = _render(project, options, run)
+    left = leftovers(project)
+    warnings += [f"{display_path(p)} belongs to no variant of {project.config.name}; delete it" for p in left]
+    for message in warnings:
+        said.warn(message)
+    written = (*run.written, *rendered)
+    return LockOutcome(tuple(run.results), written, tuple(rendered), tuple(left), (*run.warnings, *warnings))
+
+
+def _render(project: Project, options: LockOptions, run: _Run) -> tuple[list[Path], list[str]]:
+    """The Dockerfiles and bake file of every variant that locked (or was fresh), and what was skipped."""
+    failed = {r.variant for r in run.results if r.status == "failed"}
+    locked = tuple(sorted({r.variant for r in run.results} - failed))
+    if not options.dockerfiles or not locked:  # an empty selection would mean every variant
+        return [], []
+    from .render import write_dockerfiles
+
+    rendered, skipped = write_dockerfiles(project, locked, skip_unlocked=True)
+    return rendered, [
+        f"Dockerfile.{n} not rendered: not every platform of {n!r} is locked yet" for n in skipped
+    ]
+
+
+def _refuse(project: Project, options: LockOptions) -> tuple[Plan, list[str]]:
+    """The plan, once every input problem has been ruled out; and the refused Dockerfiles (for --check)."""
+    from .fsutil import check_inside
+    from .render import refused_dockerfiles
+
+    if options.check and (options.force or options.update is not None):
+        flag = "--force" if options.force else "--update"
+        raise InputError(
+            f"--check with {flag}: --check only reports stale locks and never solves; drop {flag}"
+        )
+    plan = select(project, options)
+    refused = refused_dockerfiles(project) if options.dockerfiles else []
+    if refused and not options.check:
+        raise InputError(refused[0])  # or the locks would be written and the Dockerfiles left behind
+    if not options.check:
+        docker = project.root / project.docker.output
+        names = (
+            [*(f"Dockerfile.{v}" for v in project.variants), "docker-bake.hcl"] if options.dockerfiles else []
+        )
+        check_inside([*lock_paths(project, plan), *(docker / n for n in names)], project.root)
+    if options.update:
+        check_update_names(project, options.update, plan)
+    return plan, refused
+
+
+def _check_dockerfiles(
+    project: Project, options: LockOptions, run: _Run, refused: list[str]
+) -> tuple[str, ...]:
+    """--check: why the Dockerfiles differ from what the locks render (only asked when every lock is fresh)."""
+    if not options.dockerfiles or options.variants or any(r.status == "stale" for r in run.results):
+        return ()
+    if refused:
+        return tuple(refused)
+    from .render import stale_dockerfiles
+
+    return tuple(
+        f"{display_path(p)}: not rendered from the current locks" for p in stale_dockerfiles(project)
+    )
+
+
+class _Solvers:
+    """The run's one solver (one gateway, so repodata is read once), made on the first solve."""
+
+    def __init__(self, project: Project, options: LockOptions, factory: Callable[[], Solver] | None) -> None:
+        self._project = project
+        self._options = options
+        self._factory = factory
         self._solver: Solver | None = None
-        self._layered: LayeredSolver | None = None
-        self.report = LockReport()
-        # variant -> platform -> explicit package lines, for variants whose lock is final in this run
-        self.lines: dict[str, dict[str, list[str]]] = {}
-        self.packages: dict[str, dict[str, list[LockedPackage]]] = {}
-        self.broken: set[str] = set()  # variants that failed or are stale in --check mode
-        self.names_checked = False
-        self._told: set[str] = set()  # channel failures already reported in full
-        self._pins: dict[str, verify.Pins] = {}  # variant -> its conda-lock.yml's pins, read once per run
+        self._lock = threading.Lock()
 
-    @property
-    def solver(self) -> Solver:
-        if self._solver is None:
-            if self.solver_factory is None:
-                from .solve import rattler_solver
+    def __call__(self) -> Solver:
+        with self._lock:
+            if self._solver is None:
+                self._solver = self._factory() if self._factory is not None else self._rattler()
+            return self._solver
 
-                cache = self.options.cache_dir or default_cache_dir()
-                mirrors = {**self.project.mirrors, **self.options.mirrors}
-                self._solver = rattler_solver(mirrors, str(cache), str(self.project.root))
-            else:
-                self._solver = self.solver_factory()
-        return self._solver
+    def _rattler(self) -> Solver:
+        from .solve import rattler_solver
 
-    @property
-    def layered(self) -> LayeredSolver:
-        if self._layered is None:
-            self._layered = LayeredSolver(self.solver, self.specs, self._previous)
-        return self._layered
+        cache = self._options.cache_dir or default_cache_dir()
+        mirrors = {**self._project.mirrors, **self._options.mirrors}
+        return rattler_solver(mirrors, str(cache), str(self._project.root))
 
     def close(self) -> None:
         if self._solver is not None:
             self._solver.close()
 
-    def _path(self, variant: str, name: str) -> Path:
-        return lockfile.variant_dir(self.project.output, variant) / name
 
-    def base_lines(self, base: str, platform: str) -> list[str] | None:
-        if base in self.broken:
-            return None
-        if base in self.lines and platform in self.lines[base]:
-            return self.lines[base][platform]
-        path = self._path(base, lockfile.explicit_name(platform))
-        if not header.intact(path) or self._forged(self.specs[base], platform):
-            return None
-        lines = explicit.package_lines(path)
-        self.lines.setdefault(base, {})[platform] = lines
-        return lines
+def jobs_for(options: LockOptions, independent: int) -> int:
+    """How many chains to solve at once: ``--jobs``, else one per chain up to the CPU count.
 
-    def lock_variant(self, spec: VariantSpec, platforms: Sequence[str]) -> None:
-        on_disk = header.read_hashes(self._path(spec.name, lockfile.LOCK_NAME))
-        hashes: dict[str, str] = {}
-        stale: dict[str, str] = {}  # platform -> why it needs a solve
-        for platform in spec.platforms:
-            base_lines = None
-            if spec.base is not None:
-                base_lines = self.base_lines(spec.base, platform)
-                if base_lines is None:
-                    if platform in platforms:
-                        self._base_missing(spec, platform)
-                    continue
-            hashes[platform] = input_hash(spec, platform, base_lines)
-            if platform in platforms:
-                why = self._why_stale(spec, platform, hashes[platform], on_disk)
-                if why:
-                    stale[platform] = why
-        if spec.name in self.broken:
+    0 for --check: nothing is solved, and reading headers gains nothing from threads.
+    """
+    if options.check:
+        return 0
+    if options.jobs is not None:
+        return max(1, options.jobs)
+    return max(1, min(independent, os.cpu_count() or 1))
+
+
+class _Run:
+    """One run's state after the chains: each variant settled in base-first order, written at most once."""
+
+    def __init__(self, project: Project, options: LockOptions, reporter: Reporter, solvers: _Solvers) -> None:
+        self.project = project
+        self.options = options
+        self.reporter = reporter
+        self.solvers = solvers
+        self.specs = _compose_all(project)
+        self.dirs = {n: LockDir(project.output, n, s.base) for n, s in self.specs.items()}
+        self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin)
+        self.results: list[PairResult] = []
+        self.written: list[Path] = []
+        self.warnings: list[str] = []
+        self.broken: set[str] = set()  # variants that failed, or are stale in --check mode
+        self.lines: dict[str, dict[str, list[str]]] = {}  # variant -> platform -> lines written this run
+        self._told: set[str] = set()  # channel failures already reported in full
+
+    def close(self) -> None:
+        self.solvers.close()
+
+    def lock(self, plan: Plan) -> None:
+        self.reporter.start(sum(len(p) for _, p in plan))
+        with self.stage.running(plan, jobs_for(self.options, len(chains(plan)))) as pending:
+            for spec, platforms in plan:  # base-first: a base is written before its extensions are settled
+                self.settle(spec, [pending[spec.name, p].result() for p in platforms])
+        pip = sorted({p for spec, _ in plan for p in spec.pip})
+        if pip and any(r.status == "locked" for r in self.results):  # not on every no-op or --check
+            self.warnings.append(
+                "pip entries are kept in the composed variants but not locked yet: " + ", ".join(pip)
+            )
+            self.reporter.warn(self.warnings[-1])
+
+    def settle(self, spec: VariantSpec, pairs: list[Pair]) -> None:
+        """Unchanged, stale, failed or locked: the results of ``spec``'s pairs, and its files written."""
+        if spec.base in self.broken or any(p.action == "blocked" for p in pairs):
+            for pair in pairs:
+                if spec.base in self.broken or pair.action == "blocked":
+                    self._base_missing(spec, pair.platform)
             return
-        extra = sorted(set(on_disk) - set(spec.platforms))
-        if not stale and not extra:
-            for platform in platforms:
-                self._finish(spec.name, platform, "unchanged")
-            return
-        if self.options.check:
-            for platform in platforms:
-                self._finish(
-                    spec.name,
-                    platform,
-                    *(("stale", stale[platform]) if platform in stale else ("unchanged",)),
-                )
+        extra = sorted(set(self.dirs[spec.name].hashes) - set(spec.platforms))
+        if all(p.action == "fresh" for p in pairs) and not extra:
+            for pair in pairs:
+                self._finish(spec.name, pair.platform, "unchanged")
+        elif self.options.check:
+            for pair in pairs:
+                self._finish(spec.name, pair.platform, *(("stale", pair.why) if pair.why else ("unchanged",)))
             for platform in extra:
                 self._finish(spec.name, platform, "stale", "platform no longer in the variant")
             self.broken.add(spec.name)
-            return
-        # Platforms not selected this run keep their lock and their recorded hash (so stale stays stale).
-        carried = {p: on_disk[p] for p in spec.platforms if p not in stale and p in on_disk}
-        kept: dict[str, list[LockedPackage]] = {}
-        if carried:
-            from .lockfile import conda_lock_yml
+        else:
+            self._relock(spec, pairs, extra)
 
-            try:
-                existing = conda_lock_yml.read(self._path(spec.name, lockfile.LOCK_NAME))
-                kept = {p: existing[p] for p in carried if p in existing}
-            except InputError as exc:  # an unreadable lock: solve those platforms too rather than lose them
-                self.reporter.warn(f"{exc}; solving {', '.join(sorted(carried))} of {spec.name!r} again")
-            for p in carried:
-                if p not in kept and p in hashes:
-                    stale[p] = "its lock could not be read"
-        if not self.names_checked:
-            self.check_names()
-            self.names_checked = True
-        solved = self._solve_all(spec, [p for p in spec.platforms if p in stale])
-        if solved is None:
-            return  # nothing of a failed variant is written
-        self._write(spec, solved, kept, {**carried, **{p: hashes[p] for p in solved}}, on_disk, extra)
-        for platform in platforms:
-            if platform in solved:
-                self._finish(spec.name, platform, "locked", f"{len(solved[platform])} packages")
+    def _relock(self, spec: VariantSpec, pairs: list[Pair], extra: list[str]) -> None:
+        self.stage.check_names()  # done by the first solve; a variant that only drops a platform asks here
+        solved = {p.platform: p for p in pairs if p.action == "solve"}
+        # Platforms not selected this run keep their lock and their recorded hash (so stale stays stale).
+        on_disk = self.dirs[spec.name].hashes
+        carried = {p: on_disk[p] for p in spec.platforms if p not in solved and p in on_disk}
+        kept = self._kept(spec, carried, solved)
+        failed = {p: pair.error for p, pair in solved.items() if pair.failed}
+        if failed:
+            self.broken.add(spec.name)  # nothing of a failed variant is written
+            for platform in solved:
+                detail = failed.get(platform) or f"not written: {spec.name!r} failed on {', '.join(failed)}"
+                self._finish(spec.name, platform, "failed", detail)
+            return
+        self._write(spec, solved, kept, {**carried, **{p: pair.digest for p, pair in solved.items()}}, extra)
+        for pair in pairs:
+            if pair.platform in solved:
+                self._finish(spec.name, pair.platform, "locked", f"{len(pair.packages or [])} packages")
             else:
-                self._finish(spec.name, platform, "unchanged")
+                self._finish(spec.name, pair.platform, "unchanged")
+
+    def _kept(
+        self, spec: VariantSpec, carried: dict[str, str], solved: dict[str, Pair]
+    ) -> dict[str, list[LockedPackage]]:
+        """The packages of the carried platforms; one whose lock cannot be read is solved too rather than lost."""
+        if not carried:
+            return {}
+        try:
+            existing = self.dirs[spec.name].read()
+        except InputError as exc:
+            self.reporter.warn(f"{exc}; solving {', '.join(sorted(carried))} of {spec.name!r} again")
+            existing = {}
+        kept = {p: existing[p] for p in carried if p in existing}
+        for platform in carried:
+            if platform not in kept:
+                pair = self.stage.solve_again(spec, platform, "its lock could not be read", self.stage.done)
+                if pair is not None:
+                    solved[platform] = pair
+        return kept
+
+    def base_lines(self, spec: VariantSpec, platform: str) -> list[str]:
+        """The lines of ``spec``'s base on ``platform`` as written (or kept) by this run."""
+        assert spec.base is not None
+        written = self.lines.get(spec.base, {}).get(platform)
+        return (
+            written
+            if written is not None
+            else self.stage.trusted_lines(self.specs[spec.base], platform) or []
+        )
+
+    def _same_as_locked(self, spec: VariantSpec, solved: dict[str, Pair]) -> bool:
+        """Whether every re-solve found exactly what its intact files already hold."""
+        folder = self.dirs[spec.name]
+        for platform, pair in solved.items():
+            base = self.base_lines(spec, platform) if spec.base is not None else None
+            if folder.problem(platform, pair.digest) or self.stage.forged(spec, platform, base):
+                return False
+            if set(folder.lines(platform)) != {p.explicit_line() for p in pair.packages or []}:
+                return False
+        return True
+
+    def _write(
+        self,
+        spec: VariantSpec,
+        solved: dict[str, Pair],
+        kept: dict[str, list[LockedPackage]],
+        hashes: dict[str, str],
+        extra: list[str],
+    ) -> None:
+        from .fsutil import write_files
+        from .lockfile.writer import render_variant
+
+        if not extra and self._same_as_locked(spec, solved):
+            return  # a re-solve that found what is locked: keep the files (and skip conda-lock entirely)
+        packages = {**kept, **{p: pair.packages or [] for p, pair in solved.items()}}
+        rendered = render_variant(
+            self.project,
+            spec,
+            packages,
+            {p: hashes[p] for p in packages},
+            set(solved),
+            lambda platform: self.base_lines(spec, platform) if spec.base else [],
+            {p: pair.lines for p, pair in solved.items() if pair.lines is not None},
+        )
+        self.lines[spec.name] = dict(rendered.lines)
+        # Identical content is not rewritten: mtimes stay, and the summary counts real changes.
+        files = {p: t for p, t in rendered.files.items() if not unchanged(p, t)}
+        write_files(files, root=self.project.root)
+        folder = self.dirs[spec.name]
+        for platform in extra:
+            folder.explicit(platform).unlink(missing_ok=True)
+            folder.layer(platform).unlink(missing_ok=True)
+        folder.forget()
+        self.written.extend(sorted(files))
 
     def _base_missing(self, spec: VariantSpec, platform: str) -> None:
         status = "stale" if self.options.check else "failed"
@@ -224,209 +365,14 @@ class _Run:
         self._finish(spec.name, platform, status, why)
         self.broken.add(spec.name)
 
-    def _why_stale(self, spec: VariantSpec, platform: str, digest: str, on_disk: dict[str, str]) -> str:
-        """Why (variant, platform) must be solved again; "" when its lock is fresh."""
-        if self.options.force:
-            return "--force"
-        if self._updating(spec.name, platform):
-            return "--update"
-        why = self._files_stale(spec, platform, digest, on_disk)
-        if why.startswith(_FORGED) and self.options.check:
-            raise InputError(why.removeprefix(_FORGED) + f"; {verify.ADVICE}")
-        return why.removeprefix(_FORGED)
-
-    def _files_stale(self, spec: VariantSpec, platform: str, digest: str, on_disk: dict[str, str]) -> str:
-        """What is wrong with the lock files of (variant, platform) for inputs hashing to ``digest``."""
-        files = [lockfile.LOCK_NAME, lockfile.explicit_name(platform)]
-        if spec.base is not None:
-            files.append(lockfile.layer_name(platform))
-        for name in files:
-            path = self._path(spec.name, name)
-            if not path.exists():
-                return f"{display_path(path)} is missing" if platform in on_disk else "not locked yet"
-            problem = header.tampered(path)
-            if problem:
-                return f"{display_path(path)} {problem}"
-            if header.read_hashes(path).get(platform) != digest:
-                return (
-                    "inputs changed since the lock was written" if platform in on_disk else "not locked yet"
-                )
-        forged = self._forged(spec, platform)
-        return _FORGED + forged if forged else ""
-
-    def _forged(self, spec: VariantSpec, platform: str) -> str:
-        """Why the intact files of (variant, platform) still disagree with each other or the channels; "" if not.
-
-        Every file's own digest can be recomputed by anyone, so this is what makes a forged URL visible.
-        """
-        path = self._path(spec.name, lockfile.LOCK_NAME)
-        try:
-            if spec.name not in self._pins:
-                self._pins[spec.name] = verify.read_pins(path)
-            base_lines = None
-            if spec.base is not None:
-                base_lines = self.base_lines(spec.base, platform)
-                if base_lines is None:
-                    return f"its base {spec.base!r} has no trusted lock for {platform}"
-            problem = verify.check_platform(
-                path.parent,
-                platform,
-                self._pins[spec.name].get(platform, {}),
-                [canonical_url(c) for c in spec.channels],
-                base_lines,
-            )
-        except InputError as exc:
-            return str(exc)
-        return problem or ""
-
-    def _solve_all(self, spec: VariantSpec, platforms: list[str]) -> dict[str, list[LockedPackage]] | None:
-        solved: dict[str, list[LockedPackage]] = {}
-        failed: dict[str, str] = {}
-        for platform in platforms:
-            self.reporter.begin(spec.name, platform)
-            base: list[LockedPackage] = []
-            if spec.base is not None:
-                base = self.packages.get(spec.base, {}).get(platform) or explicit.packages(
-                    self._path(spec.base, lockfile.explicit_name(platform))
-                )
-            try:
-                solved[platform] = self.layered.solve(spec, platform, base)
-            except SolveError as exc:
-                failed[platform] = exc.explanation
-        if not failed:
-            return solved
-        self.broken.add(spec.name)
-        for platform in platforms:
-            detail = failed.get(platform) or f"not written: {spec.name!r} failed on {', '.join(failed)}"
-            self._finish(spec.name, platform, "failed", detail)
-        return None
-
-    def check_names(self) -> None:
-        """Before the first solve: a package no channel has is a typo, bad input, and nothing is written.
-
-        Every planned variant is checked, extensions included, because a base is solved preferring what
-        its extensions pick: a typo there would otherwise change the base before being reported.
-        """
-        # (where written, name) -> channels searched, platforms missing it, close matches
-        found: dict[tuple[str, str], tuple[list[str], list[str], list[str]]] = {}
-        for spec in self.specs.values():
-            for platform in spec.platforms:
-                unknown = self.solver.unknown_names(spec, platform)
-                for dep in spec.dependencies:
-                    if dep.name in unknown:
-                        channels, platforms, close = found.setdefault((dep.origin, dep.name), ([], [], []))
-                        channels.extend(c for c in spec.channels if c not in channels)
-                        platforms.extend([platform] if platform not in platforms else [])
-                        close.extend(m for m in unknown[dep.name] if m not in close)
-        messages = []
-        for (origin, name), (channels, platforms, close) in found.items():
-            hint = (
-                f"; did you mean {' or '.join(repr(m) for m in close)}?" if close else "; check the spelling"
-            )
-            messages.append(
-                f"{origin}: no package {name!r} in {', '.join(channels)} for {', '.join(platforms)}{hint}"
-            )
-        if messages:
-            raise InputError("\n".join(messages))
-
-    def _locked(self, name: str, platform: str) -> list[LockedPackage]:
-        """The packages of the current lock; an unreadable lock is no preference (it gets rewritten)."""
-        path = self._path(name, lockfile.explicit_name(platform))
-        if not path.exists():
-            return []
-        try:
-            return explicit.packages(path)
-        except InputError:
-            return []
-
-    def _updating(self, name: str, platform: str) -> bool:
-        update = self.options.update
-        if update is None:
-            return False
-        return not update or any(p.name in update for p in self._locked(name, platform))
-
-    def _previous(self, name: str, platform: str) -> list[LockedPackage]:
-        """The builds to keep where the specs allow: the current lock, less what --update frees."""
-        update = self.options.update
-        if update == ():
-            return []
-        return [p for p in self._locked(name, platform) if update is None or p.name not in update]
-
-    def _write(
-        self,
-        spec: VariantSpec,
-        solved: dict[str, list[LockedPackage]],
-        kept: dict[str, list[LockedPackage]],
-        hashes: dict[str, str],
-        on_disk: dict[str, str],
-        extra: list[str],
-    ) -> None:
-        from .fsutil import write_files
-        from .lockfile.writer import render_variant
-
-        self.packages[spec.name] = solved
-        if not extra and all(
-            not self._files_stale(spec, p, hashes[p], on_disk)
-            and set(explicit.package_lines(self._path(spec.name, lockfile.explicit_name(p))))
-            == {pkg.explicit_line() for pkg in pkgs}
-            for p, pkgs in solved.items()
-        ):
-            return  # a re-solve that found what is locked: keep the files (and skip conda-lock entirely)
-        rendered = render_variant(
-            self.project,
-            spec,
-            {**kept, **solved},
-            {p: hashes[p] for p in {**kept, **solved}},
-            set(solved),
-            lambda platform: self.base_lines(spec.base, platform) or [] if spec.base else [],
-        )
-        for platform, lines in rendered.lines.items():
-            self.lines.setdefault(spec.name, {})[platform] = lines
-        # Identical content is not rewritten: mtimes stay, and the summary counts real changes.
-        files = {p: t for p, t in rendered.files.items() if not unchanged(p, t)}
-        write_files(files, root=self.project.root)
-        for platform in extra:
-            for name in (lockfile.explicit_name(platform), lockfile.layer_name(platform)):
-                self._path(spec.name, name).unlink(missing_ok=True)
-        self.report.written.extend(sorted(files))
-
     def _finish(self, variant: str, platform: str, status: str, detail: str = "") -> None:
         if status == "failed":
             detail = tell_once(detail, self._told)
         result = PairResult(variant, platform, status, detail)
-        self.report.results.append(result)
+        self.results.append(result)
         self.reporter.done(result)
 
 
-def lock(
-    project: Project,
-    options: LockOptions,
-    reporter: Reporter | None = None,
-    solver_factory: Callable[[], Solver] | None = None,
-) -> LockReport:
-    """Lock (or with ``check`` only inspect) every selected variant x platform."""
-    if options.check and (options.force or options.update is not None):
-        flag = "--force" if options.force else "--update"
-        raise InputError(
-            f"--check with {flag}: --check only reports stale locks and never solves; drop {flag}"
-        )
-    reporter = reporter or SilentReporter()
-    plan = select(project, options)
-    if options.update:
-        check_update_names(project, options.update, plan)
+def _compose_all(project: Project) -> dict[str, VariantSpec]:
     cache: dict[str, VariantSpec] = {}
-    specs = {name: compose(project, name, cache) for name in variant_order(project)}
-    run = _Run(project, options, reporter, specs, solver_factory)
-    reporter.start(sum(len(p) for _, p in plan))
-    try:
-        for spec, platforms in plan:
-            run.lock_variant(spec, platforms)
-    finally:
-        run.close()
-    pip = sorted({p for spec, _ in plan for p in spec.pip})
-    if pip and run.report.solved:  # said when locks are made, not on every no-op or --check
-        run.report.warnings.append(
-            "pip entries are kept in the composed variants but not locked yet: " + ", ".join(pip)
-        )
-        reporter.warn(run.report.warnings[-1])
-    return run.report
+    return {name: compose(project, name, cache) for name in variant_order(project)}

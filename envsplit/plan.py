@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import lockfile
 from .channels import check_mirrors
 from .compose import base_chain, compose, variant_order
 from .errors import InputError
-from .lockfile import explicit
+from .lockfile.lockdir import LockDir
 from .models import Project, VariantSpec
 
 
@@ -23,6 +22,8 @@ class LockOptions:
     cache_dir: Path | None = None
     # None: keep locked builds where the specs allow. (): relock from scratch. Names: move only those.
     update: tuple[str, ...] | None = None
+    dockerfiles: bool = True  # render dockerfiles/ from what locked (and refuse hand-edited ones up front)
+    jobs: int | None = None  # chains solved at once; None: one per independent chain, up to the CPU count
 
 
 def select(project: Project, options: LockOptions) -> list[tuple[VariantSpec, list[str]]]:
@@ -64,10 +65,10 @@ def check_update_names(
     known: set[str] = set()
     for spec, platforms in plan:
         known.update(d.name for d in spec.dependencies)
+        folder = LockDir(project.output, spec.name, spec.base)
         for platform in platforms:
-            path = lockfile.variant_dir(project.output, spec.name) / lockfile.explicit_name(platform)
-            if path.exists():
-                known.update(p.name for p in explicit.packages(path))
+            if folder.explicit(platform).exists():
+                known.update(p.name for p in folder.packages(platform))
     unknown = sorted(set(names) - known)
     if unknown:
         raise InputError(
@@ -81,7 +82,7 @@ def leftovers(project: Project) -> list[Path]:
     found = [
         d
         for d in sorted(project.output.glob("*/"))
-        if (d / lockfile.LOCK_NAME).exists() and d.name not in project.variants
+        if LockDir(project.output, d.name).exists() and d.name not in project.variants
     ]
     docker = project.root / project.docker.output
     found += [
@@ -94,12 +95,8 @@ def leftovers(project: Project) -> list[Path]:
 
 def lock_paths(project: Project, plan: list[tuple[VariantSpec, list[str]]]) -> list[Path]:
     """Every file a ``lock`` run may write for ``plan``, so that a path out of the project is refused up front."""
-    out = []
+    out: list[Path] = []
     for spec, platforms in plan:
-        folder = lockfile.variant_dir(project.output, spec.name)
-        out.append(folder / lockfile.LOCK_NAME)
-        for platform in platforms:
-            out.append(folder / lockfile.explicit_name(platform))
-            if spec.base is not None:
-                out.append(folder / lockfile.layer_name(platform))
+        folder = LockDir(project.output, spec.name, spec.base)
+        out += dict.fromkeys([folder.lock_path, *(path for p in platforms for path in folder.files(p))])
     return out

@@ -11,18 +11,17 @@ from pathlib import Path
 from . import lockfile
 from .diff import LockDiff, diff_locksets
 from .diff_render import render_markdown
-from .errors import InputError
 from .generated import regenerate_command
 from .lockset import LockSet, RepodataSizes, read_side, requested_from_project
 from .models import Project
-from .pipeline import LockReport, Reporter, default_cache_dir, lock
+from .outcome import LockOutcome
+from .pipeline import Reporter, default_cache_dir, lock_project
 from .plan import LockOptions
-from .render import refused_dockerfiles, write_dockerfiles
 
 
 @dataclass(frozen=True)
 class RefreshResult:
-    report: LockReport
+    report: LockOutcome
     diff: LockDiff
     markdown: str
     dockerfiles: list[Path]
@@ -43,18 +42,11 @@ def refresh(
     project: Project, options: LockOptions, reporter: Reporter | None = None, sizes: bool = True
 ) -> RefreshResult:
     """Relock from scratch (``lock --update``), re-render dockerfiles/, diff old and new locks."""
-    refused = refused_dockerfiles(project)
-    if refused:
-        # Before relocking: otherwise the locks would move on and the Dockerfiles stay behind.
-        raise InputError(refused[0])
     before = _side(project, "current locks")
-    report = lock(project, replace(options, update=(), check=False), reporter)
-    failed = {r.variant for r in report.failed}
-    dockerfiles: list[Path] = []
+    # Refuses bad input (a hand-edited Dockerfile too) before anything is solved or written.
+    report = lock_project(project, replace(options, update=(), check=False), reporter)
+    dockerfiles = list(report.rendered)
     warnings: list[str] = []  # the lock's own warnings already went through the reporter
-    if not failed:
-        dockerfiles, skipped = write_dockerfiles(project, skip_unlocked=True)
-        warnings += [f"Dockerfile.{name} not rendered: not every platform is locked" for name in skipped]
     after = _side(project, "refreshed locks")
     lookup = None
     if sizes:

@@ -31,8 +31,8 @@ def resolve(values: Sequence[str], project_root: Path) -> tuple[list[Target], Pr
 
     The project is read only when a variant name needs it, so a foreign lockfile can be audited anywhere.
     """
-    from . import lockfile
     from .compose import base_chain, compose, variant_order
+    from .lockfile.lockdir import LockDir
 
     project = None
     names = [v for v in values if not _looks_like_path(v)]
@@ -57,13 +57,13 @@ def resolve(values: Sequence[str], project_root: Path) -> tuple[list[Target], Pr
                 f"{', '.join(project.variants)}; or give the path of a conda-lock.yml"
             )
         spec = compose(project, value)
-        vdir = lockfile.variant_dir(project.output, value)
-        layers = tuple((p, vdir / lockfile.layer_name(p)) for p in spec.platforms) if spec.base else ()
+        folder = LockDir(project.output, value, spec.base)
+        layers = tuple((p, folder.layer(p)) for p in spec.platforms) if spec.base else ()
         targets.append(
             Target(
                 label=value,
                 kind="variant",
-                lock_path=vdir / lockfile.LOCK_NAME,
+                lock_path=folder.lock_path,
                 requested=tuple(sorted({d.name for d in spec.dependencies})),
                 base=spec.base,
                 depth=len(base_chain(project, value)),
@@ -76,8 +76,8 @@ def resolve(values: Sequence[str], project_root: Path) -> tuple[list[Target], Pr
 
 def load(target: Target) -> dict[str, list[LockedPackage]]:
     """Platform -> packages of the target's conda-lock.yml; a variant's explicit and layer files must agree with it."""
-    from . import lockfile
     from .lockfile import conda_lock_yml, verify
+    from .lockfile.lockdir import LockDir
 
     if target.kind == "variant" and not target.lock_path.is_file():
         raise InputError(
@@ -85,10 +85,10 @@ def load(target: Target) -> dict[str, list[LockedPackage]]:
         )
     locked = conda_lock_yml.read(target.lock_path)
     if target.kind == "variant":
-        base_dir = (
-            None if target.base is None else lockfile.variant_dir(target.lock_path.parent.parent, target.base)
-        )
-        verify.check_folder(target.lock_path.parent, verify.pins_of(locked), target.channels, base_dir)
+        output = target.lock_path.parent.parent
+        base = None if target.base is None else LockDir(output, target.base)
+        folder = LockDir(output, target.label, target.base)
+        verify.check_folder(folder, verify.pins_of(locked), target.channels, base)
     return locked
 
 

@@ -6,14 +6,11 @@ from pathlib import Path
 
 import click
 
-from .._yaml import display_path
 from ..channels import parse_mirror_option
 from ..errors import InputError
-from ..fsutil import check_inside
-from ..models import Project
-from ..pipeline import LockReport, lock
-from ..plan import LockOptions, leftovers, lock_paths, select
-from ..render import refused_dockerfiles, stale_dockerfiles, write_dockerfiles
+from ..outcome import LockOutcome
+from ..pipeline import lock_project
+from ..plan import LockOptions
 from ..sources import read_project
 from . import cli
 from .options import cache_dir_option, mirror_option, timeout_option
@@ -45,6 +42,14 @@ from .progress import CliReporter
 )
 @click.argument("packages", nargs=-1, metavar="[PKG]...")
 @click.option("--no-dockerfiles", is_flag=True, help="Do not re-render dockerfiles/ after locking.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Solve N independent chains at once (a variant without a base and its extensions, on one "
+    "platform). Default: one per chain, up to the number of CPUs. The locks are the same for any N.",
+)
 @click.pass_obj
 def lock_command(
     obj: dict,
@@ -57,6 +62,7 @@ def lock_command(
     no_dockerfiles: bool,
     update: bool,
     packages: tuple[str, ...],
+    jobs: int | None,
 ) -> None:
     """Solve every variant x platform whose inputs changed and write locks/.
 
@@ -84,61 +90,35 @@ def lock_command(
         check=check,
         mirrors=dict(parse_mirror_option(m) for m in mirrors),
         cache_dir=cache_dir,
+        dockerfiles=not no_dockerfiles,
+        jobs=jobs,
     )
     project = read_project(obj["project"])
-    plan = select(project, options)  # bad input in the variants is reported before anything about Dockerfiles
-    refused = [] if no_dockerfiles else refused_dockerfiles(project)
-    if refused and not check:
-        # Refuse before solving: otherwise the locks would be written and the Dockerfiles left behind.
-        raise InputError(refused[0])
-    if not check:
-        docker = project.root / project.docker.output
-        names = [] if no_dockerfiles else [*(f"Dockerfile.{v}" for v in project.variants), "docker-bake.hcl"]
-        check_inside([*lock_paths(project, plan), *(docker / n for n in names)], project.root)
     reporter = CliReporter(obj["verbosity"])
     try:
-        report = lock(project, options, reporter)
+        outcome = lock_project(project, options, reporter)
     finally:
         reporter.stop()
     if check:
-        _report_check(project, report, refused, no_dockerfiles or bool(variants), obj["verbosity"] < 0)
+        _report_check(outcome, obj["verbosity"] < 0)
         return
-    for r in report.failed:
+    for r in outcome.failed:
         click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
-    failed = {r.variant for r in report.failed}
-    locked = tuple(sorted({r.variant for r in report.results} - failed))
-    # An empty selection means "every variant" to write_dockerfiles; here it means nothing was locked.
-    if not no_dockerfiles and locked:
-        written, skipped = write_dockerfiles(project, locked, skip_unlocked=True)
-        report.written.extend(written)
-        for name in skipped:
-            reporter.warn(f"Dockerfile.{name} not rendered: not every platform of {name!r} is locked yet")
-    for leftover in leftovers(project):
-        reporter.warn(f"{display_path(leftover)} belongs to no variant of {project.config.name}; delete it")
-    unchanged = sum(r.status == "unchanged" for r in report.results)
     click.echo(
-        f"{report.solved} solved, {unchanged} unchanged, {len(report.failed)} failed; "
-        f"{len(report.written)} file(s) written"
+        f"{outcome.solved} solved, {outcome.unchanged} unchanged, {len(outcome.failed)} failed; "
+        f"{len(outcome.written)} file(s) written"
     )
-    if report.failed:
+    if outcome.failed:
         raise click.exceptions.Exit(1)
 
 
-def _report_check(
-    project: Project, report: LockReport, refused: list[str], skip_dockerfiles: bool, quiet: bool
-) -> None:
-    stale = [f"{r.variant} {r.platform}: {r.detail}" for r in report.stale]
-    # Dockerfiles follow the locks; with stale locks they are redone anyway.
-    if not skip_dockerfiles and not stale:
-        stale += refused
-        if not refused:
-            stale += [
-                f"{display_path(p)}: not rendered from the current locks" for p in stale_dockerfiles(project)
-            ]
+def _report_check(outcome: LockOutcome, quiet: bool) -> None:
+    # Dockerfiles follow the locks; with stale locks they are redone anyway (the outcome lists them only then).
+    stale = [f"{r.variant} {r.platform}: {r.detail}" for r in outcome.stale] + list(outcome.stale_dockerfiles)
     for line in stale:
         click.echo(f"stale: {line}")
     if stale:
         click.echo(f"{len(stale)} stale (listed above); run 'envsplit lock' to update them.")
         raise click.exceptions.Exit(1)
     if not quiet:
-        click.echo(f"all {len(report.results)} locks are up to date")
+        click.echo(f"all {len(outcome.results)} locks are up to date")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..pipeline import PairResult
+from ..outcome import PairResult
 
 
 class CliReporter:

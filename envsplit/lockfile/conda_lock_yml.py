@@ -5,7 +5,9 @@ Imported only when a lock is written or read in full: conda-lock takes most of a
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,15 +16,36 @@ from ..errors import InputError
 from ..models import LockedPackage, dep_name
 from ..redact import redact_url
 
+_IMPORTING = threading.Lock()
 
-def _dependencies(depends: Sequence[str]) -> dict[str, str]:
+
+def preload() -> None:
+    """Import the parts of conda-lock used here, one thread at a time.
+
+    conda-lock's package imports itself in a cycle: two threads importing it at once can each see the other's
+    half-initialized modules (ImportError). Every use below goes through here first; a lock run calls it from a
+    background thread so that the import overlaps the solves.
+    """
+    with _IMPORTING:
+        import conda_lock.interfaces.vendored_conda
+        import conda_lock.lockfile.v1.models
+        import conda_lock.lockfile.v2prelim.models  # noqa: F401
+
+
+@functools.cache
+def _dependency_items(depends: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    # Variants share most packages, so each dependency list is parsed once per process.
     # conda-lock keys dependencies by name; a second spec for the same name is dropped, as conda-lock does.
     out: dict[str, str] = {}
     for dep in depends:
         name = dep_name(dep)
         spec = dep.strip().split("::")[-1][len(name) :].strip()
         out.setdefault(name, spec or "*")
-    return out
+    return tuple(out.items())
+
+
+def _dependencies(depends: Sequence[str]) -> dict[str, str]:
+    return dict(_dependency_items(tuple(depends)))
 
 
 def build(
@@ -33,6 +56,7 @@ def build(
     custom: Mapping[str, str],
 ) -> Any:
     """A conda-lock ``Lockfile`` (v2 model) for every platform in ``packages``."""
+    preload()
     from conda_lock.lockfile.v2prelim.models import HashModel, LockedDependency, Lockfile, LockMeta
 
     deps = [
@@ -79,12 +103,8 @@ def render(lockfile: Any, header_lines: Sequence[str]) -> str:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     output = lockfile.to_v1().dict_for_output()
     packages = output.pop("package")
-    if not packages:
-        return (
-            "\n".join(header_lines)
-            + "\n"
-            + yaml.dump({**output, "package": []}, Dumper=dumper, sort_keys=False)
-        )
+    if not packages:  # sealed like any other: an unsealed lock reads as edited by hand on every run
+        return seal(header_lines, yaml.dump({**output, "package": []}, Dumper=dumper, sort_keys=False))
     # Variants share most packages; each entry is represented once per process. A block sequence under
     # a top-level key is not indented, so the entries dumped one by one concatenate to the same text.
     items = []
@@ -97,29 +117,27 @@ def render(lockfile: Any, header_lines: Sequence[str]) -> str:
     return seal(header_lines, body)
 
 
-def explicit_lines(lockfile: Any, platform: str) -> list[str]:
-    """Package lines exactly as ``conda-lock render -k explicit`` orders them (topologically).
+def explicit_lines(packages: Sequence[LockedPackage]) -> list[str]:
+    """Package lines exactly as ``conda-lock render -k explicit`` orders one platform's packages (topologically).
 
-    Rendered here from the model rather than by conda-lock's renderer, which expands ``${VAR}`` in every URL:
-    that would write a channel's token into the file.
+    The same steps as conda-lock's ``alphasort_inplace``, ``filter_virtual_packages_inplace`` and
+    ``toposort_inplace`` on the model, on the packages themselves: building the model only to order it took
+    longer than the solve. Rendered here rather than by conda-lock's renderer, which expands ``${VAR}`` in every
+    URL: that would write a channel's token into the file.
     """
-    # toposort_inplace only reorders ``package``; a shallow copy keeps ours intact.
-    ordered = lockfile.model_copy(update={"package": list(lockfile.package)})
-    ordered.toposort_inplace()
-    ordered.filter_virtual_packages_inplace()
-    return [
-        f"{p.url}#{p.hash.md5}"
-        for p in ordered.package
-        if p.platform == platform
-        and p.manager == "conda"
-        and "main" in p.categories
-        and not p.name.startswith("__")
-    ]
+    preload()
+    from conda_lock.interfaces.vendored_conda import toposort
+
+    real = {p.name: p for p in sorted(packages, key=lambda p: p.name) if not p.name.startswith("__")}
+    order = toposort({name: {n for n, _ in _dependency_items(tuple(p.depends))} for name, p in real.items()})
+    return [f"{real[name].url}#{real[name].md5}" for name in order if name in real]
 
 
 def _parse(path: Path) -> Any:
     """conda-lock's own parse_conda_lock_file, minus its pure-Python YAML loader (4x slower on big locks)."""
     import yaml
+
+    preload()
     from conda_lock.lockfile import MissingLockfileVersion, UnknownLockfileVersion
     from conda_lock.lockfile.v1.models import Lockfile as LockfileV1
     from conda_lock.lockfile.v2prelim.models import Lockfile, lockfile_v1_to_v2

@@ -22,7 +22,8 @@ from ..channels import canonical_url
 from ..errors import InputError
 from ..models import LockedPackage
 from ..redact import redact_text
-from . import LOCK_NAME, explicit_name, layer_name
+from . import LOCK_NAME
+from .lockdir import LockDir
 
 ADVICE = "the lock's files disagree (forged or damaged): run 'envsplit lock' to write them again"
 
@@ -191,7 +192,7 @@ def _layer_problem(
 
 
 def check_platform(
-    folder: Path,
+    folder: LockDir,
     platform: str,
     pins: Mapping[str, tuple[str, str]],
     channels: Sequence[str] | None,
@@ -202,42 +203,36 @@ def check_platform(
     ``pins`` is that platform's part of conda-lock.yml. Files that do not exist are not checked here (a
     missing file is a stale lock, said elsewhere); the layer is checked only when ``base_lines`` is given.
     """
-    from .explicit import package_lines
-
     if channels is not None:
         foreign = foreign_url(pins, channels)
         if foreign is not None:
             return (
-                f"{display_path(folder / LOCK_NAME)}: package {foreign[0]!r} ({platform}) comes from "
+                f"{display_path(folder.lock_path)}: package {foreign[0]!r} ({platform}) comes from "
                 f"{redact_text(foreign[1])}, outside the variant's channels ({', '.join(channels)})"
             )
-    path = folder / explicit_name(platform)
-    if not path.exists():
+    if not folder.explicit(platform).exists():
         return None
-    full = package_lines(path)
-    problem = _explicit_problem(path, full, platform, pins)
+    full = folder.lines(platform)
+    problem = _explicit_problem(folder.explicit(platform), full, platform, pins)
     if problem or base_lines is None:
         return problem
-    layer = folder / layer_name(platform)
-    if not layer.exists():
+    if not folder.layer(platform).exists():
         return None
-    return _layer_problem(layer, package_lines(layer), platform, full, base_lines)
+    return _layer_problem(folder.layer(platform), folder.layer_lines(platform), platform, full, base_lines)
 
 
 def check_folder(
-    folder: Path,
+    folder: LockDir,
     pins: Pins,
     channels: Sequence[str] | None,
-    base_folder: Path | None = None,
+    base: LockDir | None = None,
 ) -> None:
     """Raise an InputError naming the first file and package of ``folder`` that disagree (see check_platform)."""
-    from .explicit import package_lines
-
     for platform in sorted(pins):
-        base = None
-        if base_folder is not None and (base_folder / explicit_name(platform)).exists():
-            base = package_lines(base_folder / explicit_name(platform))
-        problem = check_platform(folder, platform, pins[platform], channels, base)
+        base_lines = None
+        if base is not None and base.explicit(platform).exists():
+            base_lines = base.lines(platform)
+        problem = check_platform(folder, platform, pins[platform], channels, base_lines)
         if problem:
             raise InputError(f"{problem}; {ADVICE}")
 

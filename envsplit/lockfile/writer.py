@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..channels import canonical_url
+from ..generated import regenerate_command
 from ..models import LockedPackage, Project, VariantSpec
-from . import LOCK_NAME, explicit, explicit_name, header, layer_name, variant_dir
+from . import explicit, header
+from .lockdir import LockDir
 
 
 @dataclass(frozen=True)
@@ -25,42 +27,45 @@ def render_variant(
     hashes: Mapping[str, str],
     rewrite: set[str],
     base_lines: Callable[[str], Sequence[str]],
+    known_lines: Mapping[str, list[str]] | None = None,
 ) -> Rendered:
     """Render ``spec``'s lock for the platforms in ``packages``; explicit and layer files only for ``rewrite``.
 
     ``hashes`` holds each platform's input hash as it should be recorded: the new one for a platform solved
     now, the old one for a platform carried over unchanged (so that it stays stale if it was).
+    ``known_lines`` are explicit lines already ordered (conda_lock_yml.explicit_lines) for some platforms.
     """
     from . import conda_lock_yml
 
-    out_dir = variant_dir(project.output, spec.name)
-    sources = [os.path.relpath(project.environment.path, out_dir)] + [
-        os.path.relpath(project.overlays[o].source.path, out_dir) for o in spec.overlays
+    folder = LockDir(project.output, spec.name, spec.base)
+    sources = [os.path.relpath(project.environment.path, folder.path)] + [
+        os.path.relpath(project.overlays[o].source.path, folder.path) for o in spec.overlays
     ]
     custom = {"envsplit_variant": spec.name}
     if spec.base:
         custom["envsplit_base"] = spec.base
     model = conda_lock_yml.build(packages, [canonical_url(c) for c in spec.channels], hashes, sources, custom)
-    regen = f"envsplit lock --variant {spec.name}"
+    regen = regenerate_command("lock", "--variant", spec.name)
     files = {
-        out_dir / LOCK_NAME: conda_lock_yml.render(
+        folder.lock_path: conda_lock_yml.render(
             model, header.header(spec.name, hashes, "conda-lock unified lockfile", regen)
         )
     }
     lines: dict[str, list[str]] = {}
     for platform in sorted(packages):
-        lines[platform] = conda_lock_yml.explicit_lines(model, platform)
+        known = (known_lines or {}).get(platform)
+        lines[platform] = known if known is not None else conda_lock_yml.explicit_lines(packages[platform])
         if platform not in rewrite:
             continue
         one = {platform: hashes[platform]}
-        files[out_dir / explicit_name(platform)] = explicit.render(
+        files[folder.explicit(platform)] = explicit.render(
             header.header(spec.name, one, "explicit lockfile", regen), platform, lines[platform]
         )
         if spec.base is not None:
             in_base = set(base_lines(platform))
             layer = [ln for ln in lines[platform] if ln not in in_base]
             what = f"explicit layer: only what {spec.name!r} adds to {spec.base!r}"
-            files[out_dir / layer_name(platform)] = explicit.render(
+            files[folder.layer(platform)] = explicit.render(
                 header.header(spec.name, one, what, regen), platform, layer
             )
     return Rendered(files, lines)

@@ -10,7 +10,7 @@ from .._yaml import display_path
 from ..compose import compose, variant_order
 from ..errors import InputError
 from ..fsutil import unchanged
-from ..lockfile import explicit_name, layer_name, variant_dir
+from ..lockfile.lockdir import LockDir
 from ..models import Project, VariantSpec
 from . import bake, dockerfile, regions
 
@@ -37,12 +37,8 @@ def render_all(
     for spec in specs:
         if variants and spec.name not in variants:
             continue
-        lock_dir = variant_dir(project.output, spec.name)
-        missing = [
-            lock_dir / (layer_name(p) if spec.base else explicit_name(p))
-            for p in spec.platforms
-            if not (lock_dir / (layer_name(p) if spec.base else explicit_name(p))).exists()
-        ]
+        folder = LockDir(project.output, spec.name, spec.base)
+        missing = [folder.installed(p) for p in spec.platforms if not folder.installed(p).exists()]
         if missing and skip_unlocked:
             skipped.append(spec.name)
             continue
@@ -51,7 +47,7 @@ def render_all(
                 f"{display_path(missing[0])}: missing; run 'envsplit lock --variant {spec.name}' before "
                 "rendering its Dockerfile"
             )
-        rel = Path(os.path.relpath(lock_dir, project.root)).as_posix()
+        rel = Path(os.path.relpath(folder.path, project.root)).as_posix()
         text = dockerfile.render(spec, project.docker, rel, project.variants[spec.name].image)
         path = out_dir / f"Dockerfile.{spec.name}"
         files[path] = regions.finish(text, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,22 +24,41 @@ class RattlerSolver:
         self._mirrors = mirrors
         self._cache_dir = cache_dir
         self._base_dir = Path(base_dir)
-        self._loop = asyncio.new_event_loop()
+        # One event loop per thread: chains solve in parallel, each awaiting rattler on its own loop.
+        self._local = threading.local()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._lock = threading.Lock()  # one gateway, and one thread at a time fetching a mirror
         self._gateway: Any = None
         self._fetcher = MirrorFetcher(Path(cache_dir))
+        # (channel URLs, subdirs) -> (names queried, (subdir, file name) -> record), see _records_for
+        self._converted: dict[tuple[str, str, str], LockedPackage] = {}
+        self._records: dict[
+            tuple[tuple[str, ...], tuple[str, ...]], tuple[set[str], dict[tuple[str, str], Any]]
+        ] = {}
         # (channel, subdir) rattler could not read -> its error: later solves fail at once, no new timeout
         self._unreadable: dict[tuple[str, str], ChannelError] = {}
 
     def _gateway_for(self) -> Any:
-        if self._gateway is None:
-            self._gateway = make_gateway(Path(self._cache_dir))
-        return self._gateway
+        with self._lock:
+            if self._gateway is None:
+                self._gateway = make_gateway(Path(self._cache_dir))
+            return self._gateway
 
     def _channels(self, variant: VariantSpec, subdirs: list[str]) -> tuple[list[ChannelSource], list[Any]]:
-        return rattler_channels(variant.channels, self._mirrors, self._base_dir, self._fetcher, subdirs)
+        with self._lock:
+            return rattler_channels(variant.channels, self._mirrors, self._base_dir, self._fetcher, subdirs)
+
+    def _run(self, awaitable: Any) -> Any:
+        loop = getattr(self._local, "loop", None)
+        if loop is None:
+            loop = self._local.loop = asyncio.new_event_loop()
+            with self._lock:
+                self._loops.append(loop)
+        return loop.run_until_complete(awaitable)
 
     def close(self) -> None:
-        self._loop.close()
+        for loop in self._loops:
+            loop.close()
 
     def solve(
         self,
@@ -68,7 +88,7 @@ class RattlerSolver:
             records_by_file = self._records_for(gateway, channels, subdirs, [*pinned, *preferred])
             pinned_records = _pick(records_by_file, pinned, strict=True)
             preferred_records = _pick(records_by_file, preferred, strict=False)
-            records = self._loop.run_until_complete(
+            records = self._run(
                 _solve(channels, variant.specs, gateway, subdirs, vps, pinned_records, preferred_records)
             )
         except SolveError as exc:
@@ -79,7 +99,7 @@ class RattlerSolver:
             fetch_error = self._fetch_error(exc)
             explanation = str(fetch_error) if fetch_error else str(exc).strip() or type(exc).__name__
             raise SolveError(variant.name, platform, explanation) from None
-        out = [_to_locked(r, sources) for r in records]
+        out = [self._locked(r, sources) for r in records]
         if "__cuda" not in variant.virtual_packages_for(platform):
             cuda = sorted(p.file_name for p in out if _is_cuda_build(p))
             if cuda:
@@ -104,17 +124,12 @@ class RattlerSolver:
         try:
             _, channels = self._channels(variant, [platform, "noarch"])
             # A query for just these names is what the solve reads anyway; all names only on a miss.
-            found = self._loop.run_until_complete(
-                self._gateway_for().query(channels, subdirs, wanted, recursive=False)
-            )
+            found = self._run(self._gateway_for().query(channels, subdirs, wanted, recursive=False))
             present = {r.name.normalized for records in found for r in records}
             missing = [n for n in wanted if n not in present]
             if not missing:
                 return {}
-            known = {
-                n.normalized
-                for n in self._loop.run_until_complete(self._gateway_for().names(channels, subdirs))
-            }
+            known = {n.normalized for n in self._run(self._gateway_for().names(channels, subdirs))}
         except ChannelError:  # an unreachable channel is not a typo: the solve that follows says why
             return {}
         except EnvsplitError:
@@ -124,6 +139,14 @@ class RattlerSolver:
                 self._fetch_error(exc)  # remembered for the solve to report
             return {}
         return {n: difflib.get_close_matches(n, known, n=3, cutoff=0.75) for n in missing}
+
+    def _locked(self, record: Any, sources: list[ChannelSource]) -> LockedPackage:
+        """The record as a LockedPackage, made once per run (every field read crosses into Rust)."""
+        key = (str(record.channel), record.subdir, record.file_name)
+        locked = self._converted.get(key)
+        if locked is None:
+            locked = self._converted.setdefault(key, _to_locked(record, sources))
+        return locked
 
     def _fetch_error(self, exc: Exception) -> ChannelError | None:
         """rattler's failure to read a channel's repodata as a ChannelError (remembered), else None."""
@@ -146,20 +169,29 @@ class RattlerSolver:
     def _records_for(
         self, gateway: Any, channels: list[Any], subdirs: list[str], wanted: Sequence[LockedPackage]
     ) -> dict[tuple[str, str], Any]:
-        """(subdir, file name) -> repodata record for the locked files, in one query by name."""
+        """(subdir, file name) -> repodata record for the locked files.
+
+        Variants share most names: each name is queried once per run and channel list, and its records are
+        indexed, rather than every record of every name being converted again for each solve.
+        """
         if not wanted:
             return {}
+        key = (tuple(str(c.base_url) for c in channels), tuple(subdirs))
+        with self._lock:
+            queried, index = self._records.setdefault(key, (set(), {}))
+        new = sorted({p.name for p in wanted} - queried)
+        if new:
+            result = self._run(gateway.query(channels, subdirs, new, recursive=False))
+            found: dict[tuple[str, str], Any] = {}
+            for per_channel in result:  # channels in priority order: the first hit wins
+                for record in per_channel:
+                    found.setdefault((record.subdir, record.file_name), record)
+            with self._lock:
+                for k, record in found.items():
+                    index.setdefault(k, record)
+                queried.update(new)
         keys = {(p.subdir, p.file_name) for p in wanted}
-        found: dict[tuple[str, str], Any] = {}
-        result = self._loop.run_until_complete(
-            gateway.query(channels, subdirs, sorted({p.name for p in wanted}), recursive=False)
-        )
-        for per_channel in result:  # channels in priority order: the first hit wins
-            for record in per_channel:
-                key = (record.subdir, record.file_name)
-                if key in keys and key not in found:
-                    found[key] = record
-        return found
+        return {k: index[k] for k in keys if k in index}
 
 
 def _pick(found: dict[tuple[str, str], Any], wanted: Sequence[LockedPackage], strict: bool) -> list[Any]:
@@ -199,7 +231,9 @@ async def _solve(
 
 
 def _is_cuda_build(p: LockedPackage) -> bool:
-    return bool(_CUDA_BUILD.search(p.build)) or any(dep_name(d) == "__cuda" for d in p.depends)
+    return bool(_CUDA_BUILD.search(p.build)) or any(
+        "__cuda" in d and dep_name(d) == "__cuda" for d in p.depends
+    )
 
 
 def _to_locked(record: Any, sources: list[ChannelSource]) -> LockedPackage:
