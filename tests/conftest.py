@@ -49,3 +49,12 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cache"
     monkeypatch.setenv("ENVSPLIT_CACHE_DIR", str(path))
     return path
+
+
+@pytest.fixture()
+def locked(rocker_project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The rocker example with the committed locks and Dockerfiles, as the working directory."""
+    shutil.copytree(REPO / "locks", rocker_project / "locks")
+    shutil.copytree(REPO / "dockerfiles", rocker_project / "dockerfiles")
+    monkeypatch.chdir(rocker_project)
+    return rocker_project

@@ -1,7 +1,8 @@
-"""Small file helpers the tests share: lay out a project, edit one of its files, read an explicit lock."""
+"""Small file helpers the tests share: lay out a project, edit one of its files, read an explicit lock, git."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 
@@ -28,3 +29,22 @@ def explicit_lines(path: Path) -> list[str]:
     """The ``url#md5`` lines of an explicit lockfile, read independently of envsplit's own reader."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [ln for ln in lines[lines.index("@EXPLICIT") + 1 :] if ln and not ln.startswith("#")]
+
+
+def git(repo: Path, *args: str) -> None:
+    """Run git in ``repo`` with a throwaway identity, failing the test on error."""
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +13,8 @@ from test_diff import pkg
 from envsplit.cli import cli
 from envsplit.lockfile import conda_lock_yml
 from envsplit.models import LockedPackage
+
+from projectfiles import git
 
 SOURCES = Path(__file__).parent / "data" / "sources"
 
@@ -35,24 +36,6 @@ def write_lock(path: Path, variant: str, packages: dict[str, list[LockedPackage]
 def run(*args: str, cwd: Path | None = None) -> Result:
     argv = ["-C", str(cwd), *args] if cwd is not None else list(args)
     return CliRunner().invoke(cli, argv)
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        [
-            "git",
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-            *args,
-        ],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 PYTHON = pkg("python", "3.12.11", "h1_0_cpython")

@@ -11,14 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_hardening import MIRRORS, REPO, locked, run, snapshot
+from test_hardening import MIRRORS, REPO, run, snapshot
 
 from envsplit import generated
 from envsplit.lockfile import explicit, header
 
 from projectfiles import edit
-
-__all__ = ["locked"]  # a fixture, used by name
 
 VERSION = r"\d+\.\d+\.\d+\S*"
 DIGEST = "# content-sha256: [0-9a-f]{64}"

@@ -26,15 +26,6 @@ def run(project: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["-C", str(project), *args])
 
 
-@pytest.fixture()
-def locked(rocker_project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The rocker example with the committed locks and Dockerfiles, as the working directory."""
-    shutil.copytree(REPO / "locks", rocker_project / "locks")
-    shutil.copytree(REPO / "dockerfiles", rocker_project / "dockerfiles")
-    monkeypatch.chdir(rocker_project)
-    return rocker_project
-
-
 def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 

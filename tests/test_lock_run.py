@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from test_update_refresh import locked_demo
 
 from envsplit.cli import cli
 from envsplit.errors import InputError
@@ -38,17 +39,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 @pytest.fixture()
 def demo(tmp_path: Path, cache_dir: Path) -> Path:
     """A one-variant project on a local demo channel, locked, whose channel then gains a newer tzlite."""
-    channel = build_channel(tmp_path / "channel", demo_packages())
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "environment.yml").write_text(
-        f"channels: [{channel.as_uri()}]\ndependencies: [pylite, toolkit, tzlite]\n"
-    )
-    (root / "envsplit.yml").write_text("version: 1\nplatforms: [linux-64]\nvariants:\n  app: {}\n")
-    code, out = _run(root, "lock")
-    assert code == 0, out
-    build_channel(tmp_path / "channel", [*demo_packages(), *NEWER])
-    return root
+    return locked_demo(tmp_path, NEWER)
 
 
 def test_refresh_with_a_hand_edited_dockerfile_writes_nothing(

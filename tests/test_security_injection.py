@@ -14,7 +14,7 @@ from markdown_it.token import Token
 from ruamel.yaml import YAML
 from test_diff import lock, pkg
 from test_dockerfiles import HADOLINT
-from test_hardening import MIRRORS, locked, run, snapshot
+from test_hardening import MIRRORS, run, snapshot
 from test_update_refresh import project
 
 from envsplit.audit_flags import Threshold
@@ -32,7 +32,7 @@ from envsplit.sources import read_project
 from projectfiles import edit
 
 REPO = Path(__file__).parent.parent
-__all__ = ["locked", "project"]  # fixtures, used by name
+__all__ = ["project"]  # a fixture, used by name
 
 # Each would change a PR body if written as is: end a table row or hide the rest, ping, link, emphasise.
 HOSTILE = (

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from envsplit.cli import cli
 
-from projectfiles import edit
+from projectfiles import edit, git
 
 REPO = Path(__file__).parent.parent
 MIRRORS = [
@@ -33,15 +33,6 @@ EVIL = "https://evil.example.com/conda-forge/linux-64/geos-3.14.1-h480dda7_0.con
 
 def run(project: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["-C", str(project), *args])
-
-
-@pytest.fixture()
-def locked(rocker_project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The rocker example with the committed locks and Dockerfiles, as the working directory."""
-    shutil.copytree(REPO / "locks", rocker_project / "locks")
-    shutil.copytree(REPO / "dockerfiles", rocker_project / "dockerfiles")
-    monkeypatch.chdir(rocker_project)
-    return rocker_project
 
 
 def reseal(path: Path) -> None:
@@ -159,24 +150,6 @@ def test_noop_lock_stays_fast(locked: Path) -> None:
         check=True,
     )
     assert float(out.stdout) < 1.0  # measured about 0.2 s; a YAML parse of the four locks alone adds 0.5 s
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        [
-            "git",
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-            *args,
-        ],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 def test_forged_lock_at_a_git_revision_is_named_as_such(locked: Path) -> None:

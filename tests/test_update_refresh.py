@@ -38,6 +38,11 @@ def _lines(path: Path) -> dict[str, str]:
 
 @pytest.fixture()
 def project(tmp_path: Path, cache_dir: Path) -> Path:
+    return locked_demo(tmp_path)
+
+
+def locked_demo(tmp_path: Path, newer: list[PackageDef] = NEWER) -> Path:
+    """A one-variant project on a local demo channel, locked, whose channel then gains ``newer`` packages."""
     channel = build_channel(tmp_path / "channel", demo_packages())
     root = tmp_path / "project"
     root.mkdir()
@@ -48,7 +53,7 @@ def project(tmp_path: Path, cache_dir: Path) -> Path:
     code, out = _run(root, "lock")
     assert code == 0, out
     # the channel grows: newer tzlite and toolkit appear
-    build_channel(tmp_path / "channel", [*demo_packages(), *NEWER])
+    build_channel(tmp_path / "channel", [*demo_packages(), *newer])
     return root
 
 
