@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 
 from . import graph as depgraph
+from . import graph_paths
 from .errors import InputError
 from .targets import Target, load, select_platforms
 
@@ -34,7 +35,7 @@ def why(targets: Sequence[Target], package: str, platforms: Sequence[str], all_c
         known |= set(g.packages)
         if name not in g.packages:
             continue
-        found = depgraph.find_chains(g, name, all_chains)
+        found = graph_paths.find_chains(g, name, all_chains)
         chains = found.chains
         if lines:
             lines.append("")
@@ -49,7 +50,7 @@ def why(targets: Sequence[Target], package: str, platforms: Sequence[str], all_c
         if others and not all_chains:
             head += "; shortest chain each (--all for every chain)"
         lines.append(f"{target.label} ({platform}): {g.label(name)} {head}")
-        lines += list(depgraph.render_chains(g, chains))
+        lines += list(graph_paths.render_chains(g, chains))
         lines += _left_out(found)
     if not lines:
         where = ", ".join(f"{t.label}" for t in targets)
@@ -57,9 +58,9 @@ def why(targets: Sequence[Target], package: str, platforms: Sequence[str], all_c
     return lines
 
 
-def _left_out(found: depgraph.Chains) -> list[str]:
+def _left_out(found: graph_paths.Chains) -> list[str]:
     if found.cut:
-        return [f"... stopped looking for more chains after {depgraph.MAX_STEPS:,} steps"]
+        return [f"... stopped looking for more chains after {graph_paths.MAX_STEPS:,} steps"]
     if not found.counted:
         return ["... more chains left out (too many to count)"]
     if found.left_out:
@@ -82,7 +83,7 @@ def tree(
         if lines:
             lines.append("")
         lines.append(f"# {target.label} ({platform})")
-        lines += list(depgraph.tree(g, name, depth))
+        lines += list(graph_paths.tree(g, name, depth))
     if not found and invert is not None:
         raise _unknown(invert.strip().lower(), known, "the locks of " + ", ".join(t.label for t in targets))
     return lines

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import CHANNELS, DATA, REPO
 
-from envsplit import graph
+from envsplit import graph, graph_paths
 from envsplit.compose import compose
 from envsplit.lockfile import conda_lock_yml
 from envsplit.models import LockedPackage
@@ -212,7 +212,7 @@ def test_why_gives_valid_shortest_chains_on_rocker() -> None:
     g = graph.build(packages, requested)
     deps = edges(packages)
     for target in ("proj", "libgdal-core", "python", "geopandas"):
-        chains, truncated = graph.why(g, target)
+        chains, truncated = graph_paths.why(g, target)
         assert not truncated
         starts = [c[0] for c in chains]
         assert len(starts) == len(set(starts)), "one chain per requested package"
@@ -227,8 +227,8 @@ def test_why_gives_valid_shortest_chains_on_rocker() -> None:
         }
         assert set(starts) == expected
         assert [len(c) for c in chains] == sorted(len(c) for c in chains)
-    all_chains, _ = graph.why(g, "proj", all_chains=True)
-    shortest, _ = graph.why(g, "proj")
+    all_chains, _ = graph_paths.why(g, "proj", all_chains=True)
+    shortest, _ = graph_paths.why(g, "proj")
     assert {tuple(c) for c in shortest} <= {tuple(c) for c in all_chains}
     assert len(all_chains) > len(shortest)
     assert len({tuple(c) for c in all_chains}) == len(all_chains)
@@ -242,8 +242,8 @@ def test_why_all_is_capped() -> None:
         packages += [pkg(f"a{i}", *nxt), pkg(f"b{i}", *nxt)]
     packages.append(pkg("bottom"))
     g = graph.build(packages, ["top"])
-    chains, truncated = graph.why(g, "bottom", all_chains=True)
-    assert truncated and len(chains) == graph.MAX_CHAINS
+    chains, truncated = graph_paths.why(g, "bottom", all_chains=True)
+    assert truncated and len(chains) == graph_paths.MAX_CHAINS
 
 
 def test_tree_shows_every_package_and_respects_depth() -> None:
@@ -251,13 +251,13 @@ def test_tree_shows_every_package_and_respects_depth() -> None:
     requested = {d.name for d in compose(project, "cpu").dependencies}
     packages = rocker_locks()["cpu"]["linux-64"]
     g = graph.build(packages, requested)
-    lines = list(graph.tree(g))
+    lines = list(graph_paths.tree(g))
     shown = {line.lstrip("│├└─ ").split(" ")[0] for line in lines}
     assert shown == {p.name for p in packages}
     assert sum(not line.startswith((" ", "│", "├", "└")) for line in lines) == len(g.requested)
-    shallow = list(graph.tree(g, depth=1))
+    shallow = list(graph_paths.tree(g, depth=1))
     assert all(len(line) - len(line.lstrip("│├└─ ")) <= 8 for line in shallow)
-    inverted = list(graph.tree(g, invert="libblas"))
+    inverted = list(graph_paths.tree(g, invert="libblas"))
     assert inverted[0].startswith("libblas ")
     assert any("[requested]" in line for line in inverted)
 
@@ -265,9 +265,9 @@ def test_tree_shows_every_package_and_respects_depth() -> None:
 def test_render_chains_merges_common_prefixes() -> None:
     packages = [pkg("app", "mid"), pkg("mid", "leaf", "other"), pkg("other", "leaf"), pkg("leaf")]
     g = graph.build(packages, ["app"])
-    chains, _ = graph.why(g, "leaf", all_chains=True)
+    chains, _ = graph_paths.why(g, "leaf", all_chains=True)
     assert chains == [["app", "mid", "leaf"], ["app", "mid", "other", "leaf"]]
-    assert list(graph.render_chains(g, chains)) == [
+    assert list(graph_paths.render_chains(g, chains)) == [
         "app 1.0 0 [requested]",
         "└── mid 1.0 0",
         "    ├── leaf 1.0 0",

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from test_graph import pkg
 
-from envsplit import graph
+from envsplit import graph, graph_paths
 
 TIMEOUT = 60
 DEEP = 2500  # well past Python's recursion limit (1000); reading a 5,000-package lock alone takes seconds
@@ -117,7 +117,7 @@ def test_why_all_inside_a_maze_is_bounded_and_says_what_it_left_out(tmp_path: Pa
     lines = envsplit(tmp_path, deps, "why", "m20", "--all")
     assert lines[0] == "hostile.conda-lock.yml (linux-64): m20 1.0 0 is needed by 1 top-level package(s)"
     assert lines[1] == "app 1.0 0 [top level]"
-    assert sum(line.endswith("m20 1.0 0") for line in lines) == graph.MAX_CHAINS
+    assert sum(line.endswith("m20 1.0 0") for line in lines) == graph_paths.MAX_CHAINS
     assert lines[-1] == "... more chains left out (too many to count)"
     # Every printed line is a step down a dependency edge from the line it hangs from.
     shown = lines[1:-1]
@@ -129,9 +129,9 @@ def test_why_all_inside_a_maze_is_bounded_and_says_what_it_left_out(tmp_path: Pa
 
 def test_why_all_on_a_lattice_counts_what_it_left_out(tmp_path: Path) -> None:
     lines = envsplit(tmp_path, lattice(40), "why", "p39", "--all")
-    assert sum(line.endswith("p39 1.0 0") for line in lines) == graph.MAX_CHAINS
+    assert sum(line.endswith("p39 1.0 0") for line in lines) == graph_paths.MAX_CHAINS
     # Chains p00 -> p39 by steps of one or two: Fibonacci(40) = 102,334,155.
-    assert lines[-1] == f"... {102_334_155 - graph.MAX_CHAINS:,} more chains left out"
+    assert lines[-1] == f"... {102_334_155 - graph_paths.MAX_CHAINS:,} more chains left out"
 
 
 def test_why_on_a_lattice_gives_a_shortest_chain(tmp_path: Path) -> None:
@@ -183,10 +183,10 @@ def test_library_answers_match_on_small_cycles() -> None:
         pkg("openssl"),
     ]
     g = graph.build(packages, ["app"])
-    chains, truncated = graph.why(g, "openssl", all_chains=True)
+    chains, truncated = graph_paths.why(g, "openssl", all_chains=True)
     assert chains == [["app", "python", "openssl"], ["app", "pip", "python", "openssl"]]
     assert not truncated
-    found = graph.find_chains(g, "openssl", all_chains=True)
+    found = graph_paths.find_chains(g, "openssl", all_chains=True)
     assert (found.left_out, found.counted) == (0, True)
 
 
@@ -214,10 +214,10 @@ def test_chains_and_their_count_match_brute_force_on_random_cyclic_graphs(
     names = [f"n{i}" for i in range(10)]
     packages = [pkg(n, *rng.sample([m for m in names if m != n], rng.randint(0, 3))) for n in names]
     g = graph.build(packages, rng.sample(names, 2))
-    monkeypatch.setattr(graph, "MAX_CHAINS", 3)
+    monkeypatch.setattr(graph_paths, "MAX_CHAINS", 3)
     for target in names:
         expected = brute_force_chains(g, target)
-        found = graph.find_chains(g, target, all_chains=True)
+        found = graph_paths.find_chains(g, target, all_chains=True)
         assert found.counted and not found.cut
         assert {tuple(c) for c in found.chains} <= expected
         assert len(found.chains) == min(3, len(expected))
@@ -226,7 +226,7 @@ def test_chains_and_their_count_match_brute_force_on_random_cyclic_graphs(
 
 def test_a_listing_out_of_steps_keeps_the_shortest_chains(monkeypatch: pytest.MonkeyPatch) -> None:
     g = graph.build([pkg(n, *d) for n, d in maze(12).items()], None)
-    monkeypatch.setattr(graph, "MAX_STEPS", 30)
-    found = graph.find_chains(g, "m06", all_chains=True)
+    monkeypatch.setattr(graph_paths, "MAX_STEPS", 30)
+    found = graph_paths.find_chains(g, "m06", all_chains=True)
     assert found.cut and not found.counted
-    assert graph.find_chains(g, "m06").chains[0] in found.chains
+    assert graph_paths.find_chains(g, "m06").chains[0] in found.chains
