@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .errors import InputError
 
@@ -20,6 +20,53 @@ def display_path(path: Path) -> str:
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where an entry was written: its file, 1-based line (None when unknown) and entry, e.g. ``add[1]``."""
+
+    file: Path
+    line: int | None
+    entry: str
+
+    @property
+    def label(self) -> str:
+        """``file:line: entry`` on one line, the file relative to the working directory when inside it."""
+        name = display_path(self.file)
+        where = f"{name}:{self.line}" if self.line else name
+        return one_line(f"{where}: {self.entry}" if self.entry else where)
+
+    def error(self, problem: str) -> InputError:
+        """An InputError of the form ``file:line: entry: problem``, on one line whatever the file holds."""
+        problem = " ".join(part.strip() for part in problem.splitlines())  # a library's "...\nCaused by: ..."
+        return InputError(one_line(f"{self.label}: {problem}"))
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class At(Generic[T]):
+    """One parsed entry and where it was written."""
+
+    value: T
+    where: Where
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file the project was read from, for messages and for the inputs a lock records."""
+
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return display_path(self.path)
+
+
+class UnreadableFile(InputError):
+    """A file that is missing, unreadable or not YAML: nothing more can be checked in it."""
+
+
+@dataclass(frozen=True)
 class Source:
     """A loaded YAML document plus what is needed to point at a line of it."""
 
@@ -30,13 +77,17 @@ class Source:
     def name(self) -> str:
         return display_path(self.path)
 
+    @property
+    def file(self) -> InputFile:
+        return InputFile(self.path)
+
+    def at(self, entry: str, node: Any = None, key: Any = None) -> Where:
+        """The location of ``key`` in ``node`` (or of ``node``, or of the document), named ``entry``."""
+        return Where(self.path, line_of(node if node is not None else self.data, key), entry)
+
     def error(self, entry: str, problem: str, node: Any = None, key: Any = None) -> InputError:
         """An InputError of the form ``file:line: entry: problem``, on one line whatever the file holds."""
-        line = line_of(node if node is not None else self.data, key)
-        where = f"{self.name}:{line}" if line else self.name
-        problem = " ".join(part.strip() for part in problem.splitlines())  # a library's "...\nCaused by: ..."
-        entry = one_line(entry)  # keys are the user's raw text: a "\r" in one must not start a line
-        return InputError(one_line(f"{where}: {entry}: {problem}" if entry else f"{where}: {problem}"))
+        return self.at(entry, node, key).error(problem)
 
 
 def one_line(text: str) -> str:
@@ -112,9 +163,9 @@ def load(path: Path, what: str) -> Source:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{display_path(path)}: {what} not found; create it or fix the path") from None
+        raise UnreadableFile(f"{display_path(path)}: {what} not found; create it or fix the path") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise InputError(f"{display_path(path)}: cannot read {what}: {exc}") from None
+        raise UnreadableFile(f"{display_path(path)}: cannot read {what}: {exc}") from None
     yaml = YAML(typ="rt")
     yaml.max_depth = MAX_DEPTH
     yaml.Composer = _bounded_composer()
@@ -127,18 +178,20 @@ def load(path: Path, what: str) -> Source:
             problem = f"nested more than {MAX_DEPTH} levels deep; no envsplit file needs that"
         else:
             problem = f"not valid YAML ({exc.problem}); fix the syntax"
-        raise InputError(one_line(f"{display_path(path)}{line}: {problem}")) from None
+        raise UnreadableFile(one_line(f"{display_path(path)}{line}: {problem}")) from None
     except _TooManyAliasEntries as exc:
-        raise InputError(
+        raise UnreadableFile(
             f"{display_path(path)}:{exc.line}: aliases repeat more than {MAX_ALIAS_ENTRIES} entries; "
             "write the entries out instead of nesting aliases"
         ) from None
     except ReaderError as exc:  # a control character; its text spans two lines and names no line
         row = text.count("\n", 0, exc.position) + 1
-        raise InputError(
+        raise UnreadableFile(
             f"{display_path(path)}:{row}: not valid YAML (character #x{_code(exc.character):04x} is not "
             "allowed); remove it or write it escaped in a double-quoted string"
         ) from None
     except YAMLError as exc:
-        raise InputError(one_line(f"{display_path(path)}: not valid YAML ({exc}); fix the syntax")) from None
+        raise UnreadableFile(
+            one_line(f"{display_path(path)}: not valid YAML ({exc}); fix the syntax")
+        ) from None
     return Source(path=path, data={} if data is None else data)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import replace
 
-from ._yaml import Source
 from .channels import canonical_url
 from .errors import InputError
-from .models import Dependency, Operation, Overlay, Project, VariantSpec
+from .models import Dependency, Project, VariantSpec
+from .operations import Add, Channels, Operation, Pip, Platforms, Remove, Replace, VirtualPackages
 
 _PIP_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -31,12 +31,11 @@ def variant_order(project: Project) -> list[str]:
         while name is not None and name not in done:
             if name in path:
                 cycle = " -> ".join([*path[path.index(name) :], name])
-                raise project.config.error(
-                    f"variants.{name}.base",
-                    f"bases form a cycle ({cycle}); an image cannot be built FROM itself",
-                    project.variants[name].node,
-                    name,
-                )
+                where = project.variants[name].where
+                problem = f"bases form a cycle ({cycle}); an image cannot be built FROM itself"
+                if where is None:  # a Project built in code, not read from envsplit.yml
+                    raise InputError(f"{project.config.name}: variants.{name}.base: {problem}")
+                raise replace(where, entry=f"variants.{name}.base").error(problem)
             path.append(name)
             name = project.variants[name].base
         for name in reversed(path):
@@ -97,9 +96,8 @@ def _compose_one(project: Project, name: str, cache: dict[str, VariantSpec]) -> 
         )
         inherited = ()
     for oname in config.overlays:
-        overlay = project.overlays[oname]
-        for op in overlay.operations:
-            state.apply(overlay, op)
+        for op in project.overlays[oname].operations:
+            state.apply(op)
     if not state.channels:
         raise InputError(
             f"{project.environment.path.name}: channels: variant {name!r} has no channel; "
@@ -145,99 +143,87 @@ class _State:
                 return i
         return None
 
-    def apply(self, overlay: Overlay, op: Operation) -> None:
-        src, raw = overlay.source, op.node[op.key]
-        if op.kind == "add":
-            for i, dep in enumerate(op.value):
-                if self._index(dep.name) is not None:
-                    raise src.error(
-                        f"add[{i}]",
-                        f"{dep.name!r} is already in the environment; use 'replace: {{{dep.name}: ...}}' "
-                        "to change its spec",
-                        raw,
-                        i,
-                    )
-                self.deps.append(dep)
-        elif op.kind == "remove":
-            for i, pkg in enumerate(op.value):
-                idx = self._index(pkg.lower())
-                if idx is None:
-                    raise src.error(
-                        f"remove[{i}]", f"{pkg!r} is not in the environment; {self._have()}", raw, i
-                    )
-                del self.deps[idx]
-        elif op.kind == "replace":
-            for old, new in op.value.items():
-                idx = self._index(old.lower())
-                if idx is None:
-                    raise src.error(
-                        f"replace.{old}", f"{old!r} is not in the environment; {self._have()}", raw, old
-                    )
-                other = self._index(new.name)
-                if other is not None and other != idx:
-                    raise src.error(
-                        f"replace.{old}",
-                        f"{new.name!r} is already in the environment; remove it instead",
-                        raw,
-                        old,
-                    )
-                self.deps[idx] = new
-        elif op.kind == "channels":
-            self._channels(src, raw, op.value)
-        elif op.kind == "virtual-packages":
-            for name, per in op.value.items():
-                self.vps.setdefault(name, {}).update(per)
-        elif op.kind == "platforms":
-            for i, platform in enumerate(op.value):
-                if platform not in self.platforms:
-                    raise src.error(
-                        f"platforms[{i}]",
-                        f"{platform!r} is not a platform of this variant ({', '.join(self.platforms)}); "
-                        "an overlay can only narrow the platforms",
-                        raw,
-                        i,
-                    )
-            self.platforms = [p for p in self.platforms if p in op.value]
-        elif op.kind == "pip":
-            self._pip(src, raw, op.value)
+    def apply(self, op: Operation) -> None:
+        match op:
+            case Add():
+                self._add(op)
+            case Remove():
+                self._remove(op)
+            case Replace():
+                self._replace(op)
+            case Channels():
+                self._channels(op)
+            case VirtualPackages():
+                for name, per in op.packages.items():
+                    self.vps.setdefault(name, {}).update(per)
+            case Platforms():
+                self._platforms(op)
+            case Pip():
+                self._pip(op)
 
     def _have(self) -> str:
         return "names present: " + (", ".join(sorted(d.name for d in self.deps)) or "none")
 
-    def _channels(self, src: Source, raw: Any, ops: dict[str, list[str]]) -> None:
-        for kind in ("remove", "prepend", "append"):
-            for i, channel in enumerate(ops.get(kind, [])):
-                present = channel in self.channels
-                if kind == "remove" and not present:
-                    raise src.error(
-                        f"channels.remove[{i}]",
-                        f"channel {channel!r} is not used; channels are {', '.join(self.channels) or 'none'}",
-                        raw[kind],
-                        i,
-                    )
-                if kind != "remove" and present:
-                    raise src.error(
-                        f"channels.{kind}[{i}]",
-                        f"channel {channel!r} is already used; remove it first",
-                        raw[kind],
-                        i,
-                    )
-        for channel in ops.get("remove", []):
-            self.channels.remove(channel)
-        if not self.channels and not ops.get("prepend") and not ops.get("append"):
-            raise src.error(
-                "channels.remove", "removes the last channel; prepend or append another one", raw, "remove"
-            )
-        self.channels[:0] = ops.get("prepend", [])
-        self.channels.extend(ops.get("append", []))
+    def _add(self, op: Add) -> None:
+        for dep in op.entries:
+            if self._index(dep.value.name) is not None:
+                raise dep.where.error(
+                    f"{dep.value.name!r} is already in the environment; use 'replace: {{{dep.value.name}: ...}}' "
+                    "to change its spec"
+                )
+            self.deps.append(dep.value)
 
-    def _pip(self, src: Source, raw: Any, ops: dict[str, list[str]]) -> None:
+    def _remove(self, op: Remove) -> None:
+        for pkg in op.entries:
+            idx = self._index(pkg.value.lower())
+            if idx is None:
+                raise pkg.where.error(f"{pkg.value!r} is not in the environment; {self._have()}")
+            del self.deps[idx]
+
+    def _replace(self, op: Replace) -> None:
+        for entry in op.entries:
+            old, new = entry.value
+            idx = self._index(old.lower())
+            if idx is None:
+                raise entry.where.error(f"{old!r} is not in the environment; {self._have()}")
+            other = self._index(new.name)
+            if other is not None and other != idx:
+                raise entry.where.error(f"{new.name!r} is already in the environment; remove it instead")
+            self.deps[idx] = new
+
+    def _platforms(self, op: Platforms) -> None:
+        for platform in op.entries:
+            if platform.value not in self.platforms:
+                raise platform.where.error(
+                    f"{platform.value!r} is not a platform of this variant ({', '.join(self.platforms)}); "
+                    "an overlay can only narrow the platforms"
+                )
+        self.platforms = [p for p in self.platforms if p in op.value]
+
+    def _channels(self, op: Channels) -> None:
+        for channel in op.remove or ():
+            if channel.value not in self.channels:
+                raise channel.where.error(
+                    f"channel {channel.value!r} is not used; channels are {', '.join(self.channels) or 'none'}"
+                )
+        for channel in (*(op.prepend or ()), *(op.append or ())):
+            if channel.value in self.channels:
+                raise channel.where.error(f"channel {channel.value!r} is already used; remove it first")
+        for channel in op.remove or ():
+            self.channels.remove(channel.value)
+        if not self.channels and not op.prepend and not op.append:
+            raise op.remove_where.error("removes the last channel; prepend or append another one")
+        self.channels[:0] = [c.value for c in op.prepend or ()]
+        self.channels.extend(c.value for c in op.append or ())
+
+    def _pip(self, op: Pip) -> None:
         names = [_pip_name(r) for r in self.pip]
-        for i, req in enumerate(ops.get("remove", [])):
-            if _pip_name(req) not in names:
-                raise src.error(f"pip.remove[{i}]", f"{req!r} is not in the pip list", raw["remove"], i)
-        self.pip = [r for r in self.pip if _pip_name(r) not in {_pip_name(x) for x in ops.get("remove", [])}]
-        for i, req in enumerate(ops.get("add", [])):
-            if _pip_name(req) in {_pip_name(r) for r in self.pip}:
-                raise src.error(f"pip.add[{i}]", f"{req!r} is already in the pip list", raw["add"], i)
-            self.pip.append(req)
+        for req in op.remove or ():
+            if _pip_name(req.value) not in names:
+                raise req.where.error(f"{req.value!r} is not in the pip list")
+        removed = {_pip_name(r.value) for r in op.remove or ()}
+        self.pip = [r for r in self.pip if _pip_name(r) not in removed]
+        for req in op.add or ():
+            if _pip_name(req.value) in {_pip_name(r) for r in self.pip}:
+                raise req.where.error(f"{req.value!r} is already in the pip list")
+            self.pip.append(req.value)

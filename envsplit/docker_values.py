@@ -43,51 +43,55 @@ def is_reference(value: str) -> bool:
     return bool(_REFERENCE.fullmatch(value)) and len(_name_part(value)) <= _NAME_MAX
 
 
-def check_docker_values(src: Source, data: Any, variants: Any, docker: Any) -> None:
-    """Raise ``file:line: entry: problem`` for the first value that must not reach a Dockerfile.
-
-    ``data`` is envsplit.yml's top mapping, ``variants`` and ``docker`` its already shape-checked
-    ``variants:`` and ``docker:`` mappings; values are checked as the renderer will use them.
-    """
+def check_output_folder(src: Source, data: Any) -> None:
+    """Raise ``file:line: output: problem`` unless envsplit.yml's ``output`` is a plain folder path."""
     output = data.get("output")
     if isinstance(output, str) and not _FOLDER.fullmatch(output.strip()):
         raise src.error("output", f"{output!r} is not a plain folder path; use {_PATH_CHARS}", data, "output")
-    for key, value in docker.items():
-        # Checked as written: a trailing newline would end a Dockerfile line, so it is refused, not stripped.
-        entry = f"docker.{key}"
-        if key == "prefix" and (not _PREFIX.fullmatch(value) or "/../" in f"{value}/"):
-            raise src.error(
-                entry,
-                f"{value!r} is not a plain absolute folder such as /opt/conda; use {_PATH_CHARS}",
-                docker,
-                key,
-            )
-        if key == "output" and not _FOLDER.fullmatch(value):
-            raise src.error(entry, f"{value!r} is not a plain folder path; use {_PATH_CHARS}", docker, key)
-        if key in ("image", "micromamba") and not is_reference(value):
-            raise src.error(entry, f"{value!r} is not an image reference such as ubuntu:24.04", docker, key)
-        if key == "repository" and not (_REPOSITORY.fullmatch(value) and len(value) <= _NAME_MAX):
-            raise src.error(
-                entry,
-                f"{value!r} is not an image repository such as ghcr.io/me/images (no tag, no digest)",
-                docker,
-                key,
-            )
-    repository = str(docker.get("repository", "envsplit")).strip()
-    for name, config in variants.items():
-        image = (config or {}).get("image")
-        if isinstance(image, str) and not is_reference(image):
-            raise src.error(
-                f"variants.{name}.image",
-                f"{image!r} is not an image reference such as ubuntu:24.04",
-                config,
-                "image",
-            )
-        if not (isinstance(name, str) and is_reference(f"{repository}:{name}")):
-            raise src.error(
-                f"variants.{name if str(name).isprintable() else repr(name)}",
-                "variant names are image tags (<repository>:<variant>): at most 128 letters, digits, "
-                "'.', '_' and '-', on one line",
-                variants,
-                name,
-            )
+
+
+def check_docker_value(src: Source, docker: Any, key: str) -> None:
+    """Raise ``file:line: docker.KEY: problem`` unless the (shape-checked) string ``docker[key]`` may reach a
+    Dockerfile as written: a trailing newline would end a Dockerfile line, so it is refused, not stripped."""
+    value = docker[key]
+    entry = f"docker.{key}"
+    if key == "prefix" and (not _PREFIX.fullmatch(value) or "/../" in f"{value}/"):
+        raise src.error(
+            entry,
+            f"{value!r} is not a plain absolute folder such as /opt/conda; use {_PATH_CHARS}",
+            docker,
+            key,
+        )
+    if key == "output" and not _FOLDER.fullmatch(value):
+        raise src.error(entry, f"{value!r} is not a plain folder path; use {_PATH_CHARS}", docker, key)
+    if key in ("image", "micromamba") and not is_reference(value):
+        raise src.error(entry, f"{value!r} is not an image reference such as ubuntu:24.04", docker, key)
+    if key == "repository" and not (_REPOSITORY.fullmatch(value) and len(value) <= _NAME_MAX):
+        raise src.error(
+            entry,
+            f"{value!r} is not an image repository such as ghcr.io/me/images (no tag, no digest)",
+            docker,
+            key,
+        )
+
+
+def check_variant_image(src: Source, variants: Any, name: Any, repository: str) -> None:
+    """Raise ``file:line: variants.NAME...: problem`` unless the variant's FROM image and its own tag
+    ``<repository>:<name>`` are image references Docker accepts."""
+    config = variants[name]
+    image = (config or {}).get("image")
+    if isinstance(image, str) and not is_reference(image):
+        raise src.error(
+            f"variants.{name}.image",
+            f"{image!r} is not an image reference such as ubuntu:24.04",
+            config,
+            "image",
+        )
+    if not (isinstance(name, str) and is_reference(f"{repository}:{name}")):
+        raise src.error(
+            f"variants.{name if str(name).isprintable() else repr(name)}",
+            "variant names are image tags (<repository>:<variant>): at most 128 letters, digits, "
+            "'.', '_' and '-', on one line",
+            variants,
+            name,
+        )

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from . import _yaml
+from ._yaml import At
 from .models import Dependency
-from .platforms import KNOWN_PLATFORMS
+from .platforms import unknown_platform
+from .problems import Problems, each
 
 # What conda and rattler detect; a typo here would silently change nothing but the lock's hash.
 VIRTUAL_PACKAGES = ("__archspec", "__cuda", "__glibc", "__linux", "__osx", "__unix", "__win")
@@ -17,26 +19,20 @@ VIRTUAL_PACKAGES = ("__archspec", "__cuda", "__glibc", "__linux", "__osx", "__un
 _VERSION_RE = re.compile(r"[0-9A-Za-z_.+!-]+(=[0-9A-Za-z_.+-]+)?")
 
 
-def parse_dependency(spec: Any, src: _yaml.Source, entry: str, node: Any, key: Any) -> Dependency:
+def parse_dependency(spec: Any, where: _yaml.Where) -> Dependency:
     """Validate one match spec with rattler's own parser and return it with its package name."""
     from rattler import MatchSpec
 
     if not isinstance(spec, str) or not spec.strip():
-        raise src.error(entry, f"expected a conda match spec such as 'numpy >=2', got {spec!r}", node, key)
+        raise where.error(f"expected a conda match spec such as 'numpy >=2', got {spec!r}")
     try:
         parsed = MatchSpec(spec.strip())
     except Exception as exc:  # rattler raises its own InvalidMatchSpecError
-        raise src.error(
-            entry, f"{spec!r} is not a valid match spec ({exc}); write it like 'numpy >=2'", node, key
-        ) from None
+        raise where.error(f"{spec!r} is not a valid match spec ({exc}); write it like 'numpy >=2'") from None
     if parsed.name is None:
-        raise src.error(entry, f"{spec!r} names no package; write it like 'numpy >=2'", node, key)
-    line = _yaml.line_of(node, key)
+        raise where.error(f"{spec!r} names no package; write it like 'numpy >=2'")
     return Dependency(
-        name=parsed.name.normalized,
-        spec=spec.strip(),
-        match_spec=str(parsed),
-        origin=f"{src.name}:{line}: {entry}" if line else f"{src.name}: {entry}",
+        name=parsed.name.normalized, spec=spec.strip(), match_spec=str(parsed), origin=where.label
     )
 
 
@@ -46,13 +42,55 @@ def as_mapping(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -
     return value
 
 
-def str_list(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> list[str]:
+def str_items(
+    src: _yaml.Source, value: Any, entry: str, node: Any, key: Any, problems: Problems | None = None
+) -> list[At[str]]:
+    """Each item of a list of non-empty strings, stripped, with where it was written (``entry[i]``).
+
+    With ``problems``, a bad item is recorded there and left out; without, it raises.
+    """
     if not isinstance(value, list):
         raise src.error(entry, f"expected a list, got {kind(value)}", node, key)
-    for i, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise src.error(f"{entry}[{i}]", f"expected a non-empty string, got {item!r}", value, i)
-    return [item.strip() for item in value]
+    out = []
+    for i in range(len(value)):
+        with each(problems):
+            out.append(_str_item(src, value, entry, i))
+    return out
+
+
+def _str_item(src: _yaml.Source, items: list[Any], entry: str, i: int) -> At[str]:
+    item = items[i]
+    if not isinstance(item, str) or not item.strip():
+        raise src.error(f"{entry}[{i}]", f"expected a non-empty string, got {item!r}", items, i)
+    return At(item.strip(), src.at(f"{entry}[{i}]", items, i))
+
+
+def str_list(
+    src: _yaml.Source, value: Any, entry: str, node: Any, key: Any, problems: Problems | None = None
+) -> list[str]:
+    return [item.value for item in str_items(src, value, entry, node, key, problems)]
+
+
+def platform_list(
+    src: _yaml.Source, value: Any, entry: str, node: Any, key: Any, empty: str, problems: Problems
+) -> list[At[str]]:
+    """Known platforms, each once: envsplit.yml's ``platforms`` and an overlay's. ``empty`` says what to list."""
+    if not isinstance(value, list):
+        raise src.error(entry, f"expected a list, got {kind(value)}", node, key)
+    if not value:
+        raise src.error(entry, f"empty; {empty}", node, key)
+    out: list[At[str]] = []
+    for i in range(len(value)):
+        with problems.check():
+            item = _str_item(src, value, entry, i)
+            twice = item.value in {p.value for p in out}
+            problem = unknown_platform(item.value) or (
+                f"{item.value!r} is listed twice; keep one" if twice else None
+            )
+            if problem:
+                raise item.where.error(problem)
+            out.append(item)
+    return out
 
 
 def kind(value: Any) -> str:
@@ -63,84 +101,88 @@ def kind(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def unknown_keys(src: _yaml.Source, mapping: Any, allowed: tuple[str, ...], entry: str = "") -> None:
+def unknown_keys(
+    src: _yaml.Source,
+    mapping: Any,
+    allowed: tuple[str, ...],
+    entry: str = "",
+    problems: Problems | None = None,
+) -> None:
     for key in mapping:
-        if key not in allowed:
-            where = f"{entry}.{key}" if entry else str(key)
-            raise src.error(where, f"unknown key; expected one of {', '.join(allowed)}", mapping, key)
+        with each(problems):
+            if key not in allowed:
+                where = f"{entry}.{key}" if entry else str(key)
+                raise src.error(where, f"unknown key; expected one of {', '.join(allowed)}", mapping, key)
 
 
-def parse_channels(src: _yaml.Source, value: Any, entry: str, node: Any, key: Any) -> list[str]:
+def parse_channels(
+    src: _yaml.Source, value: Any, entry: str, node: Any, key: Any, problems: Problems | None = None
+) -> list[At[str]]:
     """Channel names or URLs; conda's ``nodefaults`` is dropped (envsplit never adds defaults anyway)."""
     from rattler import Channel
 
-    channels = str_list(src, value, entry, node, key)
-    out = []
-    for i, channel in enumerate(channels):
+    out: list[At[str]] = []
+    for item in str_items(src, value, entry, node, key, problems):
+        channel = item.value
         if channel == "nodefaults":
             continue
-        if channel.startswith(("/", ".", "~")):
-            raise src.error(
-                f"{entry}[{i}]",
-                f"{channel!r} is a folder, not a channel; use its canonical name or URL here and give the "
-                "folder as a mirror (--mirror CHANNEL=FOLDER or 'mirrors:' in envsplit.yml)",
-                value,
-                i,
-            )
-        if channel in out:
-            raise src.error(f"{entry}[{i}]", f"{channel!r} is listed twice; keep one", value, i)
-        if channel == "defaults":
-            raise src.error(
-                f"{entry}[{i}]",
-                "'defaults' is Anaconda's set of channels, which envsplit does not expand; name the channels "
-                "to use instead, e.g. conda-forge",
-                value,
-                i,
-            )
-        try:
-            Channel(channel)
-        except Exception as exc:  # rattler's InvalidChannelError and friends
-            raise src.error(
-                f"{entry}[{i}]", f"{channel!r} is not a channel name or URL ({exc})", value, i
-            ) from None
-        out.append(channel)
+        with each(problems):
+            if channel.startswith(("/", ".", "~")):
+                raise item.where.error(
+                    f"{channel!r} is a folder, not a channel; use its canonical name or URL here and give the "
+                    "folder as a mirror (--mirror CHANNEL=FOLDER or 'mirrors:' in envsplit.yml)"
+                )
+            if channel in {c.value for c in out}:
+                raise item.where.error(f"{channel!r} is listed twice; keep one")
+            if channel == "defaults":
+                raise item.where.error(
+                    "'defaults' is Anaconda's set of channels, which envsplit does not expand; name the "
+                    "channels to use instead, e.g. conda-forge"
+                )
+            try:
+                Channel(channel)
+            except Exception as exc:  # rattler's InvalidChannelError and friends
+                raise item.where.error(f"{channel!r} is not a channel name or URL ({exc})") from None
+            out.append(item)
     return out
 
 
 def parse_virtual_packages(
-    src: _yaml.Source, value: Any, entry: str, node: Any, key: Any
+    src: _yaml.Source, value: Any, entry: str, node: Any, key: Any, problems: Problems | None = None
 ) -> dict[str, dict[str, str]]:
     """``{__cuda: "12.9"}`` or ``{__archspec: {linux-64: "1=x86_64_v3"}}`` -> name -> platform -> value."""
     mapping = as_mapping(src, value, entry, node, key)
     out: dict[str, dict[str, str]] = {}
     for name, raw in mapping.items():
-        where = f"{entry}.{name}"
-        if not isinstance(name, str) or not name.startswith("__"):
-            raise src.error(where, "virtual package names start with '__', like __cuda", mapping, name)
-        if name not in VIRTUAL_PACKAGES:
-            close = difflib.get_close_matches(name, VIRTUAL_PACKAGES, n=1)
-            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(VIRTUAL_PACKAGES)}"
-            raise src.error(where, f"unknown virtual package; {hint}", mapping, name)
-        if raw is None:
+        with each(problems):
+            out[name] = _virtual_package(src, f"{entry}.{name}", mapping, name, raw)
+    return out
+
+
+def _virtual_package(src: _yaml.Source, where: str, mapping: Any, name: Any, raw: Any) -> dict[str, str]:
+    if not isinstance(name, str) or not name.startswith("__"):
+        raise src.error(where, "virtual package names start with '__', like __cuda", mapping, name)
+    if name not in VIRTUAL_PACKAGES:
+        close = difflib.get_close_matches(name, VIRTUAL_PACKAGES, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(VIRTUAL_PACKAGES)}"
+        raise src.error(where, f"unknown virtual package; {hint}", mapping, name)
+    if raw is None:
+        raise src.error(where, 'no version given; write e.g. __cuda: "12.9"', mapping, name)
+    per = raw if isinstance(raw, dict) else {"*": raw}
+    out = {}
+    for platform, version in per.items():
+        if platform != "*" and (not isinstance(platform, str) or unknown_platform(platform)):
+            raise src.error(f"{where}.{platform}", "unknown platform", raw, platform)
+        if version is None:
             raise src.error(where, 'no version given; write e.g. __cuda: "12.9"', mapping, name)
-        per = raw if isinstance(raw, dict) else {"*": raw}
-        out[name] = {}
-        for platform, version in per.items():
-            if platform != "*" and platform not in KNOWN_PLATFORMS:
-                raise src.error(f"{where}.{platform}", "unknown platform", raw, platform)
-            if version is None:
-                raise src.error(where, 'no version given; write e.g. __cuda: "12.9"', mapping, name)
-            if isinstance(version, float):
-                raise src.error(
-                    where,
-                    f'version {version!r} was read as a number; quote it, e.g. "{version}"',
-                    mapping,
-                    name,
-                )
-            version = str(version)
-            if not _VERSION_RE.fullmatch(version) or not _is_version(version.split("=", 1)[0]):
-                raise src.error(where, f"{version!r} is not VERSION or VERSION=BUILD", mapping, name)
-            out[name][platform] = version if "=" in version else f"{version}=0"
+        if isinstance(version, float):
+            raise src.error(
+                where, f'version {version!r} was read as a number; quote it, e.g. "{version}"', mapping, name
+            )
+        version = str(version)
+        if not _VERSION_RE.fullmatch(version) or not _is_version(version.split("=", 1)[0]):
+            raise src.error(where, f"{version!r} is not VERSION or VERSION=BUILD", mapping, name)
+        out[platform] = version if "=" in version else f"{version}=0"
     return out
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ._yaml import Source
+from ._yaml import InputFile, Where
+
+if TYPE_CHECKING:
+    from .operations import Operation
 
 
 @dataclass(frozen=True)
@@ -37,19 +40,9 @@ class EnvSpec:
 
 
 @dataclass(frozen=True)
-class Operation:
-    """One overlay operation, e.g. ``replace: {pytorch: pytorch-cpu}``, kept with its YAML node for errors."""
-
-    kind: str
-    value: Any
-    node: Any
-    key: Any
-
-
-@dataclass(frozen=True)
 class Overlay:
     name: str
-    source: Source
+    source: InputFile
     operations: tuple[Operation, ...]
 
 
@@ -59,7 +52,8 @@ class VariantConfig:
     overlays: tuple[str, ...]
     base: str | None
     image: str | None = None  # FROM image of a variant without base; overrides DockerConfig.image
-    node: Any = field(default=None, compare=False, repr=False)
+    # the variant's name in envsplit.yml, blamed for a cycle of bases
+    where: Where | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,7 +72,7 @@ class Project:
     """Everything read from envsplit.yml and the files it names."""
 
     root: Path
-    config: Source
+    config: InputFile
     environment: EnvSpec
     overlays: dict[str, Overlay]
     variants: dict[str, VariantConfig]

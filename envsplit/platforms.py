@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from .errors import InputError
-
 KNOWN_PLATFORMS = (
     "linux-64",
     "linux-aarch64",
@@ -41,7 +39,8 @@ def default_virtual_packages(platform: str) -> dict[str, str]:
     return vps
 
 
-def check_platform(platform: str, where: str) -> str:
-    if platform not in KNOWN_PLATFORMS:
-        raise InputError(f"{where}: unknown platform {platform!r}; use one of {', '.join(KNOWN_PLATFORMS)}")
-    return platform
+def unknown_platform(platform: str) -> str | None:
+    """What is wrong with ``platform`` as a platform name, or None when envsplit knows it."""
+    if platform in KNOWN_PLATFORMS:
+        return None
+    return f"unknown platform {platform!r}; use one of {', '.join(KNOWN_PLATFORMS)}"
