@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from regenerate import expected, scenarios, show_all
 
 FOLDERS = scenarios()
