@@ -143,8 +143,8 @@ class Measurements:
 def build_problems(project_dir: Path, channels_dir: Path) -> list[Problem]:
     """The 8 solve problems, composed by envsplit itself, with the channels pointed at ``channels_dir``."""
     from envsplit.channels import resolve
-    from envsplit.compose import compose
-    from envsplit.sources import read_project
+    from envsplit.inputs.compose import compose
+    from envsplit.inputs.project import read_project
 
     project = read_project(project_dir)
     mirrors = mirror_map(channels_dir)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .errors import InputError
-from .fields import has_control_character
-from .redact import PLACEHOLDER, redact_text, strip_auth
+from envsplit.errors import InputError
+from envsplit.inputs.values import has_control_character
+from envsplit.redact import PLACEHOLDER, redact_text, strip_auth
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 # conda-lock reads $VAR as ${VAR}; one spelling keeps the written URL and its hash the same for both.

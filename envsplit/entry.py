@@ -9,7 +9,7 @@ import sys
 def main() -> None:
     """Import the CLI under the same Ctrl-C contract as a running command: "Interrupted.", exit 130."""
     try:
-        from .cli import main as run
+        from envsplit.cli import main as run
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.stderr.flush()

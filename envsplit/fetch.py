@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from .errors import EXIT_FAILED, EnvsplitError, InputError, WriteError
-from .redact import redact_url
-from .units import human_bytes
+from envsplit.errors import EXIT_FAILED, EnvsplitError, InputError, WriteError
+from envsplit.redact import redact_url
+from envsplit.units import human_bytes
 
 DEFAULT_TIMEOUT = 60.0
 # Real conda-forge linux-64 repodata.json is a few hundred MB; 2 GiB leaves room to grow.

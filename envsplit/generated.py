@@ -28,9 +28,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
-from .mdtext import md_comment
-from .redact import redact_text
+from envsplit import __version__
+from envsplit.md_escape import md_comment
+from envsplit.redact import redact_text
 
 DIGEST_PREFIX = "# content-sha256: "
 # Written by envsplit before one scheme served every file (Dockerfiles and the bake file); still trusted.
@@ -268,11 +268,11 @@ def read_fields(path: Path) -> dict[str, str]:
 
 
 def write(files: Mapping[Path, str], root: Path | None = None, only_changed: bool = False) -> list[Path]:
-    """Write ``files`` atomically (all or none; see fsutil.write_files); returns the paths written.
+    """Write ``files`` atomically (all or none; see atomic.write_files); returns the paths written.
 
     ``only_changed`` leaves a file that already holds exactly its text alone (its time stamp too).
     """
-    from .fsutil import unchanged, write_files
+    from envsplit.atomic import unchanged, write_files
 
     todo = {p: t for p, t in files.items() if not (only_changed and unchanged(p, t))}
     write_files(todo, root=root)

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._yaml import InputFile, Where
+from envsplit.inputs.yaml_lines import InputFile, Where
 
 if TYPE_CHECKING:
-    from .operations import Operation
+    from envsplit.inputs.operations import Operation
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class VariantSpec:
 
     def virtual_packages_for(self, platform: str) -> dict[str, str]:
         """The variant's virtual packages on ``platform``: platform defaults, then the user's."""
-        from .platforms import default_virtual_packages
+        from envsplit.platforms import default_virtual_packages
 
         merged = default_virtual_packages(platform)
         for name, per_platform in self.virtual_packages.items():

@@ -13,9 +13,9 @@ from conftest import CHANNELS, DATA, REPO
 from test_graph import channel_sizes, edges, reach
 
 from envsplit.cli import cli
-from envsplit.compose import compose
+from envsplit.inputs.compose import compose
+from envsplit.inputs.project import read_project
 from envsplit.lockfile import explicit
-from envsplit.sources import read_project
 from envsplit.units import human_bytes
 
 SCHEMA = REPO / "docs" / "audit-schema.json"

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from envsplit.cli import cli
-from envsplit.installed_size import CACHE_SUBDIR
 from envsplit.lockfile import conda_lock_yml
 from envsplit.models import LockedPackage
+from envsplit.sizes.installed import CACHE_SUBDIR
 from envsplit.units import human_bytes
 
 from archives import PackageDef, build_channel, noise

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from envsplit.compose import base_chain, compose, variant_order
 from envsplit.errors import InputError
+from envsplit.inputs.compose import base_chain, compose, variant_order
+from envsplit.inputs.project import read_project
 from envsplit.models import Dependency, VariantSpec
-from envsplit.sources import read_project
 
 from projectfiles import write
 

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from envsplit import graph
-from envsplit.diff import classify, diff_locksets, diff_platform
+from envsplit.audit import graph
+from envsplit.diff.compare import classify, diff_locksets, diff_platform
+from envsplit.diff.sides import Lock, LockSet
 from envsplit.errors import InputError
-from envsplit.lockset import Lock, LockSet
 from envsplit.models import LockedPackage
 
 CF = "https://conda.anaconda.org/conda-forge"

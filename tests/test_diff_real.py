@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from test_diff_render import validate
 
 from envsplit.cli import cli
-from envsplit.diff import LockDiff, diff_locksets
-from envsplit.diff_render import render_markdown
-from envsplit.lockset import RepodataSizes, read_side
+from envsplit.diff.compare import LockDiff, diff_locksets
+from envsplit.diff.render import render_markdown
+from envsplit.diff.sides import RepodataSizes, read_side
 
 SOURCES = Path(__file__).parent / "data" / "sources"
 CHANNELS = Path(__file__).parent / "data" / "channels"
@@ -111,7 +111,7 @@ def test_pangeo_vs_pytorch_notebook(pangeo_torch: LockDiff) -> None:
 
 
 def test_json_of_real_locks_follows_the_schema(pangeo_torch: LockDiff, cryo_rocket: LockDiff) -> None:
-    from envsplit.diff_render import to_json
+    from envsplit.diff.render import to_json
 
     for diff in (pangeo_torch, cryo_rocket):
         validate(json.loads(json.dumps(to_json(diff))))

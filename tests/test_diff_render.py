@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from test_diff import lock, pkg
 
-from envsplit.diff import LockDiff, diff_locksets
-from envsplit.diff_render import render_json, render_markdown, summary_line, to_json
-from envsplit.lockset import LockSet
+from envsplit.diff.compare import LockDiff, diff_locksets
+from envsplit.diff.render import render_json, render_markdown, summary_line, to_json
+from envsplit.diff.sides import LockSet
 from envsplit.units import human_bytes
 
 DOCS = Path(__file__).parent.parent / "docs"

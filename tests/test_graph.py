@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from conftest import CHANNELS, DATA, REPO
 
-from envsplit import graph, graph_paths
-from envsplit.compose import compose
+from envsplit.audit import graph
+from envsplit.audit import why_chains as graph_paths
+from envsplit.inputs.compose import compose
+from envsplit.inputs.project import read_project
 from envsplit.lockfile import conda_lock_yml
 from envsplit.models import LockedPackage
-from envsplit.sources import read_project
 
 SOURCES = DATA / "sources"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from envsplit.cli import cli
-from envsplit.sources import CONFIG_KEYS, DOCKER_KEYS, ENV_KEYS, OVERLAY_KEYS, VARIANT_KEYS
+from envsplit.inputs.project import CONFIG_KEYS, DOCKER_KEYS, ENV_KEYS, OVERLAY_KEYS, VARIANT_KEYS
 
 from projectfiles import write
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from envsplit import operations
 from envsplit.cli import cli
 from envsplit.errors import InputError
-from envsplit.sources import read_environment, read_overlay, read_project
+from envsplit.inputs import operations
+from envsplit.inputs.project import read_environment, read_overlay, read_project
 
 from projectfiles import write
 

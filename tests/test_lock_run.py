@@ -14,10 +14,10 @@ from test_update_refresh import locked_demo
 
 from envsplit.cli import cli
 from envsplit.errors import InputError
-from envsplit.outcome import LockOutcome, PairResult
-from envsplit.pipeline import lock_project
-from envsplit.plan import LockOptions
-from envsplit.sources import read_project
+from envsplit.inputs.project import read_project
+from envsplit.locking.outcome import LockOutcome, PairResult
+from envsplit.locking.plan import LockOptions
+from envsplit.locking.run import lock_project
 
 from archives import PackageDef, build_channel, demo_packages
 from fakesolver import Entry, FakeSolver

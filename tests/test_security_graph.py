@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from test_graph import pkg
 
-from envsplit import graph, graph_paths
+from envsplit.audit import graph
+from envsplit.audit import why_chains as graph_paths
 
 TIMEOUT = 60
 DEEP = 2500  # well past Python's recursion limit (1000); reading a 5,000-package lock alone takes seconds

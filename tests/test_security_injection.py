@@ -17,17 +17,17 @@ from test_dockerfiles import HADOLINT
 from test_hardening import MIRRORS, run, snapshot
 from test_update_refresh import project
 
-from envsplit.audit_flags import Threshold
-from envsplit.audit_model import AuditReport, EnvAudit, Row
-from envsplit.audit_render.markdown import render_markdown as audit_markdown
-from envsplit.diff import diff_locksets
-from envsplit.diff_render import render_markdown
-from envsplit.docker_values import is_reference
-from envsplit.lockset import LockSet
-from envsplit.mdtext import md_code, md_text
+from envsplit.audit.flags import Threshold
+from envsplit.audit.model import AuditReport, EnvAudit, Row
+from envsplit.audit.render.markdown import render_markdown as audit_markdown
+from envsplit.diff.compare import diff_locksets
+from envsplit.diff.render import render_markdown
+from envsplit.diff.sides import LockSet
+from envsplit.inputs.docker_values import is_reference
+from envsplit.inputs.project import read_project
+from envsplit.md_escape import md_code, md_text
 from envsplit.models import DockerConfig
 from envsplit.render import dockerfile as dockerfile_render
-from envsplit.sources import read_project
 
 from projectfiles import edit
 
@@ -362,7 +362,7 @@ def test_unusual_but_valid_values_render_hadolint_clean_dockerfiles(locked: Path
 def test_the_renderer_quotes_the_prefix_for_the_shell(locked: Path) -> None:
     """Defence in depth: even a prefix that slipped past read_project stays one shell word."""
     project = read_project(locked)
-    from envsplit.compose import compose
+    from envsplit.inputs.compose import compose
 
     spec = compose(project, "cpu")
     text = dockerfile_render.render(spec, DockerConfig(prefix="/opt/x;touch /p"), "locks/cpu", None)

@@ -227,7 +227,7 @@ def test_ctrl_c_during_start_up_is_interrupted_130(tmp_path: Path, when: str) ->
 
 
 def test_ctrl_c_in_a_command_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from envsplit import sources
+    from envsplit.inputs import project as sources
 
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
@@ -385,7 +385,7 @@ def test_full_disk_is_one_line_with_exit_4(tmp_path: Path, monkeypatch: pytest.M
     def full(*_: object) -> int:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("envsplit.fsutil.os.write", full)
+    monkeypatch.setattr("envsplit.atomic.os.write", full)
     monkeypatch.chdir(root)
     result = run(root, "dockerfile")
     line = assert_one_error(

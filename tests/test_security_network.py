@@ -344,8 +344,8 @@ def test_decompressed_size_limit_is_configurable(
 
 
 def test_archive_bomb_is_not_read_for_installed_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from envsplit.installed_size import installed_sizes
     from envsplit.models import LockedPackage
+    from envsplit.sizes.installed import installed_sizes
 
     channel = tmp_path / "channel"
     (channel / "noarch").mkdir(parents=True)

@@ -171,7 +171,7 @@ def test_templated_token_is_written_as_a_placeholder_and_rotating_it_keeps_the_l
 def test_input_hash_is_of_the_template_not_of_the_token(
     www: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from envsplit.hashing import input_hash
+    from envsplit.locking.input_hash import input_hash
     from envsplit.models import VariantSpec
 
     def spec(channel: str) -> VariantSpec:

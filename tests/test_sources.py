@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from envsplit.errors import EnvsplitError, InputError
+from envsplit.inputs.project import read_environment, read_overlay, read_project
 from envsplit.models import Dependency
-from envsplit.sources import read_environment, read_overlay, read_project
 
 from projectfiles import write
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from .. import __version__
-from ..errors import EXIT_INTERRUPTED, EnvsplitError
-from ..redact import redact_text
-from .options import SafePath
+from envsplit import __version__
+from envsplit.cli.options import SafePath
+from envsplit.errors import EXIT_INTERRUPTED, EnvsplitError
+from envsplit.redact import redact_text
 
 
 def _report(exc: EnvsplitError) -> int:
@@ -104,11 +104,4 @@ def main() -> None:
 
 
 # Each module registers its commands on ``cli``; imported last because they import ``cli`` from here.
-from . import (  # noqa: E402, F401
-    diff,
-    dockerfile,
-    inspect,
-    lock,
-    refresh,
-    show,
-)
+from envsplit.cli import diff, dockerfile, inspect, lock, refresh, show  # noqa: E402, F401

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import click
 
-from ..channels import parse_mirror_option
-from ..errors import EnvsplitError, InputError
-from ..models import Project
-from . import cli
-from .options import SafePath, cache_dir_option, mirror_option, output_option, timeout_option
+from envsplit.channels import parse_mirror_option
+from envsplit.cli import cli
+from envsplit.cli.options import SafePath, cache_dir_option, mirror_option, output_option, timeout_option
+from envsplit.errors import EnvsplitError, InputError
+from envsplit.models import Project
 
 
 def _project(root: Path) -> Project | None:
     """The project, for what each variant requests; diffing foreign lockfiles needs none."""
-    from ..sources import CONFIG_NAME, read_project
+    from envsplit.inputs.project import CONFIG_NAME, read_project
 
     if not (root / CONFIG_NAME).exists() and not (root / "environment.yml").exists():
         return None
@@ -82,9 +82,9 @@ def diff_command(
       envsplit diff --git origin/main --format json
       envsplit diff old/conda-lock.yml new/conda-lock.yml -o pr-body.md
     """
-    from ..diff import diff_locksets
-    from ..diff_render import render_json, render_markdown
-    from ..lockset import RepodataSizes, read_git_sides, read_side, requested_from_project
+    from envsplit.diff.compare import diff_locksets
+    from envsplit.diff.render import render_json, render_markdown
+    from envsplit.diff.sides import RepodataSizes, read_git_sides, read_side, requested_from_project
 
     root: Path = obj["project"]
     if rev is not None and new is not None:
@@ -104,7 +104,7 @@ def diff_command(
     all_mirrors = {**(project.mirrors if project else {}), **dict(parse_mirror_option(m) for m in mirrors)}
     lookup = None
     if sizes or (sizes is None and all_mirrors):
-        from ..pipeline import default_cache_dir
+        from envsplit.locking.run import default_cache_dir
 
         lookup = RepodataSizes(
             mirrors=all_mirrors,
@@ -121,7 +121,7 @@ def diff_command(
     if output is None:
         click.echo(text, nl=False)
         return
-    from ..generated import write
+    from envsplit.generated import write
 
     write({output: text})
     if obj["verbosity"] >= 0:
@@ -130,7 +130,7 @@ def diff_command(
 
 
 def _command(root: Path, old: Path | None, new: Path | None, rev: str | None, fmt: str) -> str:
-    from ..generated import regenerate_command
+    from envsplit.generated import regenerate_command
 
     args = ["diff"]
     if rev is not None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..errors import InputError
-from ..render import stale_dockerfiles, write_dockerfiles
-from ..sources import read_project
-from . import cli
+from envsplit.cli import cli
+from envsplit.errors import InputError
+from envsplit.inputs.project import read_project
+from envsplit.render import stale_dockerfiles, write_dockerfiles
 
 
 @cli.command("dockerfile")

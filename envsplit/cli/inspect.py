@@ -7,21 +7,21 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..audit_flags import DEFAULT_THRESHOLD
-from ..channels import parse_mirror_option
-from ..errors import InputError
-from . import cli
-from .options import cache_dir_option, mirror_option, output_option, timeout_option
+from envsplit.audit.flags import DEFAULT_THRESHOLD
+from envsplit.channels import parse_mirror_option
+from envsplit.cli import cli
+from envsplit.cli.options import cache_dir_option, mirror_option, output_option, timeout_option
+from envsplit.errors import InputError
 
 if TYPE_CHECKING:
-    from ..models import Project
-    from ..targets import Target
+    from envsplit.audit.lock_target import Target
+    from envsplit.models import Project
 
 _VARIANT_HELP = "A variant of the project, or the path of any conda-lock.yml."
 
 
 def _targets(obj: dict, values: tuple[str, ...]) -> tuple[list[Target], Project | None]:
-    from ..targets import resolve
+    from envsplit.audit.lock_target import resolve
 
     return resolve(values, obj["project"])
 
@@ -45,7 +45,7 @@ def why_command(
     obj: dict, package: str, variant: str | None, platforms: tuple[str, ...], all_chains: bool
 ) -> None:
     """Why PACKAGE is in the locks: the chains from requested packages down to it."""
-    from ..explain import why
+    from envsplit.audit.explain import why
 
     click.echo("\n".join(why(_single(obj, variant), package, platforms, all_chains)))
 
@@ -66,13 +66,13 @@ def tree_command(
     obj: dict, variant: str | None, platforms: tuple[str, ...], invert: str | None, depth: int | None
 ) -> None:
     """The dependency tree of the locks; a package already shown above is marked (*)."""
-    from ..explain import tree
+    from envsplit.audit.explain import tree
 
     click.echo("\n".join(tree(_single(obj, variant), platforms, invert, depth)))
 
 
 def _regenerate(obj: dict, args: list[str]) -> str:
-    from ..generated import regenerate_command
+    from envsplit.generated import regenerate_command
 
     return regenerate_command("audit", *args, root=obj["project"])
 
@@ -138,10 +138,10 @@ def audit_command(
     lock); --installed-size also reads each archive's info/paths.json with
     HTTP range requests, a small part of each file, and caches the result.
     """
-    from ..audit import AuditOptions, audit
-    from ..audit_flags import parse_threshold
-    from ..audit_render import render
-    from ..generated import write
+    from envsplit.audit.flags import parse_threshold
+    from envsplit.audit.render import render
+    from envsplit.audit.report import AuditOptions, audit
+    from envsplit.generated import write
 
     limit = parse_threshold(threshold)
     targets, project = _targets(obj, variants)

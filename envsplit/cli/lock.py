@@ -6,15 +6,15 @@ from pathlib import Path
 
 import click
 
-from ..channels import parse_mirror_option
-from ..errors import InputError
-from ..outcome import LockOutcome
-from ..pipeline import lock_project
-from ..plan import LockOptions
-from ..sources import read_project
-from . import cli
-from .options import cache_dir_option, mirror_option, timeout_option
-from .progress import CliReporter
+from envsplit.channels import parse_mirror_option
+from envsplit.cli import cli
+from envsplit.cli.options import cache_dir_option, mirror_option, timeout_option
+from envsplit.cli.progress import CliReporter
+from envsplit.errors import InputError
+from envsplit.inputs.project import read_project
+from envsplit.locking.outcome import LockOutcome
+from envsplit.locking.plan import LockOptions
+from envsplit.locking.run import lock_project
 
 
 @cli.command("lock")

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from ..channels import parse_mirror_option
-from ..errors import InputError
-from ..fields import has_control_character
+from envsplit.channels import parse_mirror_option
+from envsplit.errors import InputError
+from envsplit.inputs.values import has_control_character
 
 
 class SafePath(click.Path):
@@ -53,7 +53,7 @@ def cache_dir_option(what: str = "Repodata cache") -> Callable[[Any], Any]:
 
 def timeout_option() -> Callable[[Any], Any]:
     """``--timeout SECONDS``: a process-wide setting (like a proxy), so it reaches every fetch without plumbing."""
-    from ..fetch import DEFAULT_TIMEOUT, set_timeout
+    from envsplit.fetch import DEFAULT_TIMEOUT, set_timeout
 
     def apply(ctx: click.Context, param: click.Parameter, value: float | None) -> None:
         set_timeout(value)  # called on every run, so None resets what an earlier in-process run set
@@ -74,7 +74,7 @@ def output_option(*decls: str, help: str, none_is_stdout: bool = True) -> Callab
     """A file to write instead of stdout; ``-`` is stdout, and devices or FIFOs are written through.
 
     Where leaving the option out already means stdout, ``-`` becomes None; elsewhere it stays ``-``,
-    which the writer (envsplit.fsutil) sends to stdout.
+    which the writer (envsplit.atomic) sends to stdout.
     """
 
     def dash(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..outcome import PairResult
+from envsplit.locking.outcome import PairResult
 
 
 class CliReporter:

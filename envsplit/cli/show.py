@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..compose import compose
-from ..show import environment_yaml
-from ..sources import read_project
-from . import cli
+from envsplit.cli import cli
+from envsplit.inputs.compose import compose
+from envsplit.inputs.project import read_project
+from envsplit.inputs.show import environment_yaml
 
 
 @cli.command("show")

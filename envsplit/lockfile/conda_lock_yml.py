@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..models import LockedPackage, dep_name
-from ..redact import redact_url
+from envsplit.errors import InputError
+from envsplit.models import LockedPackage, dep_name
+from envsplit.redact import redact_url
 
 _IMPORTING = threading.Lock()
 
@@ -96,7 +96,7 @@ def render(lockfile: Any, header_lines: Sequence[str]) -> str:
     """
     import yaml
 
-    from .header import seal
+    from envsplit.lockfile.header import seal
 
     lockfile.alphasort_inplace()
     lockfile.filter_virtual_packages_inplace()
@@ -155,7 +155,7 @@ def _parse(path: Path) -> Any:
         if version == 2:
             return Lockfile.model_validate(content)
     except ValidationError as exc:
-        from .verify import describe_invalid
+        from envsplit.lockfile.verify import describe_invalid
 
         raise ValueError(describe_invalid(exc.errors(), content)) from None
     if version is None:

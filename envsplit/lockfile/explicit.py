@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._yaml import display_path
-from ..errors import InputError
-from ..models import LockedPackage
+from envsplit.errors import InputError
+from envsplit.inputs.yaml_lines import display_path
+from envsplit.models import LockedPackage
 
 
 def render(header_lines: Sequence[str], platform: str, package_lines: Sequence[str]) -> str:
-    from .header import seal
+    from envsplit.lockfile.header import seal
 
     return seal([*header_lines, f"# platform: {platform}"], "\n".join(["@EXPLICIT", *package_lines]) + "\n")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .. import generated
+from envsplit import generated
 
 _HASH_KEY = "input-hash "
 

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from .._yaml import display_path
-from ..channels import canonical_url
-from ..errors import InputError
-from ..models import LockedPackage
-from . import LOCK_NAME, explicit, explicit_name, header, layer_name, variant_dir
+from envsplit.channels import canonical_url
+from envsplit.errors import InputError
+from envsplit.inputs.yaml_lines import display_path
+from envsplit.lockfile import LOCK_NAME, explicit, explicit_name, header, layer_name, variant_dir
+from envsplit.models import LockedPackage
 
 
 class LockDir:
@@ -53,7 +53,7 @@ class LockDir:
     @cached_property
     def pins(self) -> dict[str, dict[str, tuple[str, str]]]:
         """Platform -> name -> (url, md5) of conda-lock.yml, read with verify's strict reader."""
-        from .verify import read_pins
+        from envsplit.lockfile.verify import read_pins
 
         return read_pins(self.lock_path)
 
@@ -132,7 +132,7 @@ class LockDir:
 
         Every file's own digest can be recomputed by anyone, so this is what makes a forged URL visible.
         """
-        from .verify import check_platform
+        from envsplit.lockfile.verify import check_platform
 
         try:
             problem = check_platform(
@@ -152,7 +152,7 @@ class LockDir:
 
     def read(self) -> dict[str, list[LockedPackage]]:
         """Platform -> packages of conda-lock.yml in full (imports conda-lock)."""
-        from . import conda_lock_yml
+        from envsplit.lockfile import conda_lock_yml
 
         return conda_lock_yml.read(self.lock_path)
 

@@ -17,13 +17,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._yaml import display_path
-from ..channels import canonical_url
-from ..errors import InputError
-from ..models import LockedPackage
-from ..redact import redact_text
-from . import LOCK_NAME
-from .lockdir import LockDir
+from envsplit.channels import canonical_url
+from envsplit.errors import InputError
+from envsplit.inputs.yaml_lines import display_path
+from envsplit.lockfile import LOCK_NAME
+from envsplit.lockfile.lockdir import LockDir
+from envsplit.models import LockedPackage
+from envsplit.redact import redact_text
 
 ADVICE = "the lock's files disagree (forged or damaged): run 'envsplit lock' to write them again"
 

@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..channels import canonical_url
-from ..generated import regenerate_command
-from ..models import LockedPackage, Project, VariantSpec
-from . import explicit, header
-from .lockdir import LockDir
+from envsplit.channels import canonical_url
+from envsplit.generated import regenerate_command
+from envsplit.lockfile import explicit, header
+from envsplit.lockfile.lockdir import LockDir
+from envsplit.models import LockedPackage, Project, VariantSpec
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def render_variant(
     now, the old one for a platform carried over unchanged (so that it stays stale if it was).
     ``known_lines`` are explicit lines already ordered (conda_lock_yml.explicit_lines) for some platforms.
     """
-    from . import conda_lock_yml
+    from envsplit.lockfile import conda_lock_yml
 
     folder = LockDir(project.output, spec.name, spec.base)
     sources = [os.path.relpath(project.environment.path, folder.path)] + [

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import generated
-from .._yaml import display_path
-from ..compose import compose, variant_order
-from ..errors import InputError
-from ..fsutil import unchanged
-from ..lockfile.lockdir import LockDir
-from ..models import Project, VariantSpec
-from . import bake, dockerfile, regions
+from envsplit import generated
+from envsplit.atomic import unchanged
+from envsplit.errors import InputError
+from envsplit.inputs.compose import compose, variant_order
+from envsplit.inputs.yaml_lines import display_path
+from envsplit.lockfile.lockdir import LockDir
+from envsplit.models import Project, VariantSpec
+from envsplit.render import bake, dockerfile, regions
 
 BAKE_NAME = "docker-bake.hcl"
 

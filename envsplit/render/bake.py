@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
-from ..generated import Header, regenerate_command, seal
-from ..models import DockerConfig, VariantSpec
-from ..platforms import DOCKER_ARCH
-from .dockerfile import dockerfile_path, image_tag
+from envsplit.generated import Header, regenerate_command, seal
+from envsplit.models import DockerConfig, VariantSpec
+from envsplit.platforms import DOCKER_ARCH
+from envsplit.render.dockerfile import dockerfile_path, image_tag
 
 
 def render(specs: list[VariantSpec], docker: DockerConfig) -> str:

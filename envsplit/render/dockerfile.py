@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shlex
 
-from ..generated import Header, regenerate_command, seal
-from ..lockfile import explicit_name, layer_name
-from ..models import DockerConfig, VariantSpec
-from ..platforms import DOCKER_ARCH
-from .regions import begin_marker, end_marker
+from envsplit.generated import Header, regenerate_command, seal
+from envsplit.lockfile import explicit_name, layer_name
+from envsplit.models import DockerConfig, VariantSpec
+from envsplit.platforms import DOCKER_ARCH
+from envsplit.render.regions import begin_marker, end_marker
 
 _MOUNT = "/mnt/envsplit-locks"
 

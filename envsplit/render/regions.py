@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import generated
-from .._yaml import display_path
-from ..errors import InputError
-from ..generated import begin_marker, end_marker
+from envsplit import generated
+from envsplit.errors import InputError
+from envsplit.generated import begin_marker, end_marker
+from envsplit.inputs.yaml_lines import display_path
 
 __all__ = ["begin_marker", "end_marker", "finish", "problem"]
 

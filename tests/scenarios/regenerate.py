@@ -26,7 +26,7 @@ def scenarios() -> list[Path]:
 def show_all(folder: Path) -> dict[str, str]:
     """``variant -> stdout of envsplit show VARIANT`` for every variant of the scenario in ``folder``."""
     from envsplit.cli import cli
-    from envsplit.sources import read_project
+    from envsplit.inputs.project import read_project
 
     out = {}
     for variant in read_project(folder).variants:

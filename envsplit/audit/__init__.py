@@ -1,0 +1,1 @@
+"""What the locks contain and weigh: the dependency graph, why/tree, the audit and its renderers."""

@@ -1,0 +1,91 @@
+"""The audit as JSON, following docs/audit-schema.md (schema ``envsplit-audit``, version 2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from envsplit.audit.model import SCHEMA_VERSION, AuditReport, EnvAudit, Row
+from envsplit.generated import Header
+
+
+def _row(r: Row) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "version": r.version,
+        "build": r.build,
+        "subdir": r.subdir,
+        "url": r.url,
+        "size": r.size,
+        "installed_size": r.installed_size,
+        "requested": r.requested,
+        "exclusive_bytes": r.exclusive_bytes,
+        "exclusive_installed_bytes": r.exclusive_installed_bytes,
+        "shared_bytes": r.shared_bytes,
+        "dominated_bytes": r.dominated_bytes,
+        "flags": list(r.flags),
+        "in_layer": r.in_layer,
+    }
+
+
+def _env(e: EnvAudit) -> dict[str, Any]:
+    return {
+        "target": e.target,
+        "kind": e.kind,
+        "platform": e.platform,
+        "base": e.base,
+        "requested_from": e.requested_from,
+        "weight_basis": e.weight_basis,
+        "totals": {
+            "packages": len(e.rows),
+            "requested": sum(r.requested for r in e.rows),
+            "size": e.size,
+            "installed_size": e.installed_size,
+            "size_missing": list(e.size_missing),
+            "installed_size_missing": list(e.installed_size_missing),
+            "geospatial_packages": e.geospatial_packages,
+            "geospatial_size": e.geospatial_size,
+            "geospatial_removal_bytes": e.geospatial_removal_bytes,
+            "heavy_threshold_bytes": e.heavy_threshold_bytes,
+        },
+        "layer": None
+        if e.layer is None
+        else {
+            "file": e.layer.file,
+            "packages": e.layer.packages,
+            "size": e.layer.size,
+            "installed_size": e.layer.installed_size,
+        },
+        "unreached": list(e.unreached),
+        "packages": [_row(r) for r in e.rows],
+    }
+
+
+def document(report: AuditReport) -> dict[str, Any]:
+    return {
+        "schema": "envsplit-audit",
+        "schema_version": SCHEMA_VERSION,
+        "generator": Header("audit", report.regenerate).generator(),
+        "weight_basis": report.weight_basis,
+        "installed_size_read": report.installed,
+        "heavy_threshold": report.threshold.text,
+        "environments": [_env(e) for e in report.envs],
+        "differences": [
+            {
+                "a": d.a,
+                "b": d.b,
+                "platform": d.platform,
+                "size_a": d.size_a,
+                "size_b": d.size_b,
+                "size_delta": d.delta,
+                "only_in_a": {"packages": d.only_a_packages, "size": d.only_a_size},
+                "only_in_b": {"packages": d.only_b_packages, "size": d.only_b_size},
+            }
+            for d in report.differences
+        ],
+        "warnings": list(report.warnings),
+    }
+
+
+def render_json(report: AuditReport) -> str:
+    return json.dumps(document(report), indent=2, sort_keys=False, ensure_ascii=False) + "\n"

@@ -1,0 +1,1 @@
+"""Reading envsplit.yml, environment.yml and overlays, and composing them into variants."""

@@ -1,0 +1,1 @@
+"""Planning and running a lock: which pairs are stale, solving (layered, in parallel), writing."""

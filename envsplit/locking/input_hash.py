@@ -1,0 +1,30 @@
+"""The input hash of one (variant, platform): everything that can change its solution, and nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+
+from envsplit.channels import canonical_url
+from envsplit.models import VariantSpec
+
+# Bump when the lock layout or the solve semantics change, so every lock is redone once.
+FORMAT = 1
+
+
+def input_hash(variant: VariantSpec, platform: str, base_lines: Sequence[str] | None) -> str:
+    payload = {
+        "format": FORMAT,
+        "platform": platform,
+        # The written form: ${VAR} as a placeholder, literal credentials stripped. A token's value is neither
+        # hashed (a short one could be recovered from the digest) nor able to make a lock stale by rotating.
+        "channels": [canonical_url(c) for c in variant.channels],
+        "specs": sorted(variant.specs),
+        "virtual_packages": variant.virtual_packages_for(platform),
+        # An extension is stale as soon as its base's lock changes: its packages are pinned to it.
+        "base": hashlib.sha256("\n".join(base_lines).encode()).hexdigest()
+        if base_lines is not None
+        else None,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""Package sizes: download sizes from repodata, installed sizes from archives' paths.json."""
