@@ -31,7 +31,7 @@ class Pkg:
 
 
 def locked(variant: str, platform: str) -> list[Pkg]:
-    data = yaml.safe_load((REPO / "locks" / variant / "conda-lock.yml").read_text())
+    data = yaml.load((REPO / "locks" / variant / "conda-lock.yml").read_text(), Loader=yaml.CSafeLoader)
     return [Pkg(p["name"], p["version"]) for p in data["package"] if p["platform"] == platform]
 
 
