@@ -304,3 +304,11 @@ def test_a_mirror_keeping_pypis_layout_maps_back_to_the_public_url() -> None:
     assert public_url("https://u:p@other.example/files/x-1-py3-none-any.whl") == (
         "https://other.example/files/x-1-py3-none-any.whl"
     )
+
+
+def test_uv_resolves_from_pep658_metadata_and_downloads_no_wheel() -> None:
+    with serve_pypi() as server:
+        resolve_variant("cpu-spatial", "linux-aarch64", SPATIAL_ENTRIES, f"{url(server)}/simple")
+        requested = [path for path, _ in server.sent]  # type: ignore[attr-defined]
+    assert any(path.endswith(".whl.metadata") for path in requested)
+    assert not [path for path in requested if path.endswith((".whl", ".tar.gz"))]
