@@ -52,9 +52,9 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(directory: Path) -> Iterator[ThreadingHTTPServer]:
+def serve(directory: Path, handler: type[_Handler] = _Handler) -> Iterator[ThreadingHTTPServer]:
     """Serve ``directory`` on 127.0.0.1 at a free port; ``server.sent`` records (path, bytes) per request."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=os.fspath(directory)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=os.fspath(directory)))
     server.sent = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
