@@ -429,3 +429,18 @@ def test_audit_reads_sizes_through_a_credentialed_mirror(rocker_project: Path, c
 def test_every_fetching_command_takes_a_timeout(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"])
     assert "--timeout SECONDS" in result.output and "ENVSPLIT_TIMEOUT" in result.output
+
+
+def test_folder_mirror_missing_a_subdir_is_a_channel_error_not_a_spelling_hint(
+    rocker_project: Path, cache_dir: Path, partial_mirror: Path
+) -> None:
+    folder = partial_mirror / "conda-forge"
+    result = run(rocker_project, "lock", "--variant", "cpu", "--mirror", f"conda-forge={folder}")
+    assert result.exit_code == 1
+    assert (
+        f"cannot read the repodata of {folder}/linux-aarch64 (the mirror folder for "
+        "https://conda.anaconda.org/conda-forge has no linux-aarch64/repodata.json); add that subdir to the "
+        "folder, or drop linux-aarch64 from the platforms"
+    ) in result.output
+    assert "spelling" not in result.output and "did you mean" not in result.output
+    assert not (rocker_project / "locks").exists()

@@ -6,10 +6,10 @@ import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 from envsplit.channels import ChannelSource, resolve
-from envsplit.fetch import MirrorFetcher, timeout
+from envsplit.fetch import ChannelError, MirrorFetcher, timeout
 from envsplit.redact import PLACEHOLDER, strip_auth
 
 
@@ -35,10 +35,11 @@ def rattler_channels(
     """
     from rattler import Channel
 
+    subdirs = list(subdirs)
     sources = [
         ChannelSource(s.canonical, fetcher.channel_folder(s.fetch, subdirs), "local")
         if s.via == "mirror"
-        else s
+        else _complete_folder(s, subdirs)
         for s in resolve(channels, mirrors, base_dir)
     ]
     # Mirrors are local folders by now; a direct channel is read from ``fetch``, which holds expanded
@@ -60,3 +61,18 @@ def canonical_of(record_channel: str, sources: list[ChannelSource]) -> str:
 def _bare(url: str) -> str:
     # A placeholder is masked like the value it stands for: made a literal, it is stripped with the rest.
     return strip_auth(PLACEHOLDER.sub("x", unquote(url.rstrip("/"))))
+
+
+def _complete_folder(source: ChannelSource, subdirs: list[str]) -> ChannelSource:
+    """A folder mirror must hold every subdir solved from it: rattler would take a missing one as empty,
+    and the user would be told that packages are misspelled rather than that the folder is incomplete."""
+    if source.via != "local":
+        return source
+    folder = Path(unquote(urlparse(source.fetch).path))
+    for subdir in subdirs:
+        if not (folder / subdir / "repodata.json").is_file():
+            raise ChannelError(
+                f"cannot read the repodata of {folder}/{subdir} (the mirror folder for {source.canonical} has no "
+                f"{subdir}/repodata.json); add that subdir to the folder, or drop {subdir} from the platforms"
+            )
+    return source
