@@ -94,7 +94,7 @@ def _verify(
 ) -> None:
     """An envsplit lock folder's explicit and layer files must agree with its conda-lock.yml (see lockfile.verify)."""
     from envsplit.inputs.yaml_lines import display_path
-    from envsplit.lockfile import verify
+    from envsplit.lockfile import pip_entries, verify
     from envsplit.lockfile.lockdir import LockDir
 
     base = _custom_metadata(meta).get("envsplit_base")
@@ -103,7 +103,9 @@ def _verify(
     )
     folder = LockDir(path.parent.parent, path.parent.name, base)
     try:
-        verify.check_folder(folder, verify.pins_of(packages), _channels(meta), base_dir)
+        verify.check_folder(
+            folder, verify.pins_of(pip_entries.conda_only(packages)), _channels(meta), base_dir
+        )
     except InputError as exc:
         # Files of a git revision live in a temporary folder: name them as the user knows them.
         shown_dir = shown[: -len(path.name)].rstrip("/")
@@ -130,13 +132,13 @@ _PARSED_MAX = 32
 
 
 def _packages(path: Path, raw: bytes) -> dict[str, tuple[LockedPackage, ...]]:
-    from envsplit.lockfile import conda_lock_yml
+    from envsplit.lockfile import pip_entries
 
     digest = hashlib.sha256(raw).hexdigest()
     if digest not in _PARSED:
         if len(_PARSED) >= _PARSED_MAX:
             del _PARSED[next(iter(_PARSED))]
-        _PARSED[digest] = {p: tuple(pkgs) for p, pkgs in conda_lock_yml.read(path).items()}
+        _PARSED[digest] = {p: tuple(pkgs) for p, pkgs in pip_entries.read_with_pip(path).items()}
     return dict(_PARSED[digest])
 
 
@@ -337,13 +339,29 @@ class RepodataSizes:
     base_dir: Path
     only_mirrored: bool = True
     warnings: list[str] = field(default_factory=list)
+    # Where pip packages' sizes are read (a URL or a folder). None: pypi.org when sizes were asked for
+    # (``only_mirrored`` False), else none, like a conda channel without a mirror.
+    pypi_index: str | None = None
 
     def __call__(self, packages: Sequence[LockedPackage]) -> dict[str, int]:
         from envsplit.channels import canonical_url
         from envsplit.sizes.download import repodata_sizes
 
         mirrored = {canonical_url(k) for k in self.mirrors}
-        wanted = [p for p in packages if not self.only_mirrored or canonical_url(p.channel) in mirrored]
+        conda = [p for p in packages if not p.is_pip]
+        wanted = [p for p in conda if not self.only_mirrored or canonical_url(p.channel) in mirrored]
         found = repodata_sizes(wanted, self.mirrors, self.cache_dir, self.base_dir, strict=False)
         self.warnings.extend(found.warnings)
+        pip = [p for p in packages if p.is_pip]
+        index = self.pypi_index
+        if index is None and not self.only_mirrored:
+            from envsplit.sizes.pypi import DEFAULT_INDEX
+
+            index = DEFAULT_INDEX
+        if pip and index is not None:
+            from envsplit.sizes.pypi import index_sizes
+
+            from_index = index_sizes(pip, index, self.base_dir)
+            self.warnings.extend(from_index.warnings)
+            return {**found.sizes, **from_index.sizes}
         return found.sizes
