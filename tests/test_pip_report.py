@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner, Result
 from conftest import DATA, REPO
 from test_diff_cli import write_lock
+from test_diff_render import validate
 
 from envsplit.cli import cli
 from envsplit.diff.compare import diff_locksets
@@ -94,7 +95,7 @@ def test_reader_reads_pip_entries_beside_the_conda_packages(with_pip: Path) -> N
     assert pcodec["linux-64"] == LockedPackage(
         "pcodec", "1.1.0", "", "", "pypi", expected.url, "", expected.sha256, None, (), manager="pip"
     ), "no size in the lock: unknown, not 0"
-    every = pip_entries.read_with_pip(lock)
+    every = pip_entries.merged(conda, pip)
     assert every["linux-64"] == [*conda["linux-64"], *pip["linux-64"]]
     # conda-lock's own parser reads the same file and sees the same pip entries.
     from conda_lock.lockfile import parse_conda_lock_file
@@ -328,7 +329,9 @@ def test_diff_json_marks_pip_changes(tmp_path: Path) -> None:
         cli, ["diff", str(old), str(new), "--format", "json", "--pypi-index", str(PYPI / "simple")]
     )
     assert result.exit_code == 0, result.output
-    (platform,) = json.loads(result.stdout)["variants"][0]["platforms"]
+    doc = json.loads(result.stdout)
+    validate(doc)
+    (platform,) = doc["variants"][0]["platforms"]
     assert platform["counts"] == {
         "upgrade": 1,
         "downgrade": 1,

@@ -94,7 +94,7 @@ def _verify(
 ) -> None:
     """An envsplit lock folder's explicit and layer files must agree with its conda-lock.yml (see lockfile.verify)."""
     from envsplit.inputs.yaml_lines import display_path
-    from envsplit.lockfile import pip_entries, verify
+    from envsplit.lockfile import verify
     from envsplit.lockfile.lockdir import LockDir
 
     base = _custom_metadata(meta).get("envsplit_base")
@@ -103,9 +103,7 @@ def _verify(
     )
     folder = LockDir(path.parent.parent, path.parent.name, base)
     try:
-        verify.check_folder(
-            folder, verify.pins_of(pip_entries.conda_only(packages)), _channels(meta), base_dir
-        )
+        verify.check_folder(folder, verify.pins_of(packages), _channels(meta), base_dir)
     except InputError as exc:
         # Files of a git revision live in a temporary folder: name them as the user knows them.
         shown_dir = shown[: -len(path.name)].rstrip("/")
@@ -132,13 +130,13 @@ _PARSED_MAX = 32
 
 
 def _packages(path: Path, raw: bytes) -> dict[str, tuple[LockedPackage, ...]]:
-    from envsplit.lockfile import pip_entries
+    from envsplit.lockfile import conda_lock_yml
 
     digest = hashlib.sha256(raw).hexdigest()
     if digest not in _PARSED:
         if len(_PARSED) >= _PARSED_MAX:
             del _PARSED[next(iter(_PARSED))]
-        _PARSED[digest] = {p: tuple(pkgs) for p, pkgs in pip_entries.read_with_pip(path).items()}
+        _PARSED[digest] = {p: tuple(pkgs) for p, pkgs in conda_lock_yml.read(path).items()}
     return dict(_PARSED[digest])
 
 
@@ -159,9 +157,27 @@ def read_lock(path: Path, key: str | None, requested_for: RequestedFor, shown_as
     variant = _custom_metadata(meta).get("envsplit_variant")
     if variant is not None:
         _verify(path, shown, packages, meta)
+        packages = _with_pip(path, raw, shown, packages)
     lock_key = key or variant or _stem(path)
     requested = requested_for(variant) if variant else None
     return Lock(key=lock_key, source=shown, variant=variant, packages=packages, requested=requested)
+
+
+def _with_pip(
+    path: Path, raw: bytes, shown: str, packages: Mapping[str, Sequence[LockedPackage]]
+) -> dict[str, tuple[LockedPackage, ...]]:
+    """An envsplit lock's conda packages and its pip packages (``manager: pip`` entries).
+
+    Only envsplit's own locks: a diff of other lockfiles compares their conda packages, as it always did.
+    """
+    from envsplit.inputs.yaml_lines import display_path
+    from envsplit.lockfile import pip_entries
+
+    try:
+        pip = pip_entries.read(path, raw.decode("utf-8", "replace"))
+    except InputError as exc:
+        raise InputError(str(exc).replace(display_path(path), shown)) from None
+    return {p: tuple(pkgs) for p, pkgs in pip_entries.merged(packages, pip).items()}
 
 
 def _display(path: Path, root: Path | None) -> str:

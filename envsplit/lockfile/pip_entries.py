@@ -100,15 +100,3 @@ def merged(
     for platform, packages in pip.items():
         out.setdefault(platform, []).extend(packages)
     return out
-
-
-def read_with_pip(path: Path) -> dict[str, list[LockedPackage]]:
-    """Every package of conda-lock.yml ``path``: ``conda_lock_yml.read`` plus the pip entries."""
-    from envsplit.lockfile import conda_lock_yml
-
-    return merged(conda_lock_yml.read(path), read(path))
-
-
-def conda_only(packages: Mapping[str, Sequence[LockedPackage]]) -> dict[str, list[LockedPackage]]:
-    """The conda packages alone: what the explicit and layer files must repeat."""
-    return {platform: [p for p in pkgs if not p.is_pip] for platform, pkgs in packages.items()}
