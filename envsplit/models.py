@@ -119,7 +119,8 @@ class VariantSpec:
 
 @dataclass(frozen=True)
 class LockedPackage:
-    """One solved conda package, with the canonical (never the mirror) URL."""
+    """One locked package, with the canonical (never the mirror) URL: a conda package, or with ``manager``
+    "pip" a distribution from the PyPI index (no build, md5 or dependencies: the lock records none)."""
 
     name: str
     version: str
@@ -132,6 +133,11 @@ class LockedPackage:
     size: int | None
     depends: tuple[str, ...]
     constrains: tuple[str, ...] = ()
+    manager: str = "conda"
+
+    @property
+    def is_pip(self) -> bool:
+        return self.manager == "pip"
 
     @property
     def file_name(self) -> str:

@@ -25,6 +25,19 @@ def read_layer(target: Target, platform: str) -> tuple[set[str] | None, str | No
     return None, None
 
 
+def read_pip_layer(target: Target, platform: str) -> set[str] | None:
+    """``name==version`` of each pip package the target's layer adds on ``platform`` (its
+    ``pip-layer-<platform>.txt``; none when it has no such file), or None when the target has no layer."""
+    for layer_platform, path in target.layer_paths:
+        if layer_platform == platform:
+            pip_layer = path.parent / f"pip-layer-{platform}.txt"
+            if not pip_layer.is_file():
+                return set()
+            lines = pip_layer.read_text(encoding="utf-8").splitlines()
+            return {ln.split()[0] for ln in lines if ln.strip() and not ln.lstrip().startswith("#")}
+    return None
+
+
 def layer_totals(file: str, rows: Sequence[Row], installed: bool) -> Layer:
     """What the layer adds: its rows marked ``in_layer``; ``installed`` says installed sizes were read."""
     in_layer = [r for r in rows if r.in_layer]

@@ -20,6 +20,13 @@ def _graphs(
             yield target, platform, depgraph.build(locked[platform], target.requested)
 
 
+_PIP_WHY = (
+    "is a pip package: installed from the PyPI index after the conda packages; the lock records no "
+    "dependencies between pip packages, so no chain leads to it"
+)
+_PIP_TREE = "pip packages stand at the top level: the lock records no dependencies between them"
+
+
 def _unknown(name: str, known: set[str], where: str) -> InputError:
     close = difflib.get_close_matches(name, sorted(known), n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else "; check the name (conda names are lower case)"
@@ -34,6 +41,11 @@ def why(targets: Sequence[Target], package: str, platforms: Sequence[str], all_c
     for target, platform, g in _graphs(targets, platforms):
         known |= set(g.packages)
         if name not in g.packages:
+            continue
+        if g.packages[name].is_pip:
+            if lines:
+                lines.append("")
+            lines.append(f"{target.label} ({platform}): {g.label(name)} {_PIP_WHY}")
             continue
         found = graph_paths.find_chains(g, name, all_chains)
         chains = found.chains
@@ -84,6 +96,8 @@ def tree(
             lines.append("")
         lines.append(f"# {target.label} ({platform})")
         lines += list(graph_paths.tree(g, name, depth))
+        if g.pip and (name is None or g.packages[name].is_pip):
+            lines.append(f"({_PIP_TREE})")
     if not found and invert is not None:
         raise _unknown(invert.strip().lower(), known, "the locks of " + ", ".join(t.label for t in targets))
     return lines

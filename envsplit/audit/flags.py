@@ -51,6 +51,7 @@ GEOSPATIAL_CORES = ("geos", "libgdal", "libgdal-core", "proj")
 FLAG_HEAVY = "heavy"
 FLAG_GEOSPATIAL = "geospatial"
 FLAG_PULLS_GEOSPATIAL = "pulls-geospatial"
+FLAG_PIP = "pip"  # installed from the PyPI index, not a conda package
 
 DEFAULT_THRESHOLD = "50MB"
 _UNITS = {

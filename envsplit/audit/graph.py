@@ -43,7 +43,12 @@ class DepGraph:
 
     def label(self, name: str) -> str:
         p = self.packages[name]
-        return f"{p.name} {p.version} {p.build}"
+        return f"{p.name} {p.version} (pip)" if p.is_pip else f"{p.name} {p.version} {p.build}"
+
+    @property
+    def pip(self) -> tuple[str, ...]:
+        """The pip packages, sorted: roots, since the lock records no dependencies between them."""
+        return tuple(n for n, p in self.packages.items() if p.is_pip)
 
 
 def _internal_deps(package: LockedPackage, names: Collection[str]) -> list[str]:
@@ -94,10 +99,18 @@ def reachable(
 
 
 def build(packages: Sequence[LockedPackage], requested: Iterable[str] | None = None) -> DepGraph:
-    """The graph of one environment; ``requested=None`` means "unknown": the top-level packages stand in."""
+    """The graph of one environment; ``requested=None`` means "unknown": the top-level packages stand in.
+
+    pip packages count as requested either way: the lock records no edges from or to them, so each stands
+    at the top, weighing its own size.
+    """
     by_name = {p.name: p for p in sorted(packages, key=lambda p: p.name)}
     deps = {n: tuple(_internal_deps(p, by_name.keys())) for n, p in by_name.items()}
-    roots = tuple(sorted(set(requested) & by_name.keys())) if requested is not None else top_level(packages)
+    if requested is None:
+        roots = top_level(packages)
+    else:
+        pip = {n for n, p in by_name.items() if p.is_pip}
+        roots = tuple(sorted((set(requested) | pip) & by_name.keys()))
     seen = reachable(deps, roots)
     extra: tuple[str, ...] = ()
     if len(seen) < len(by_name):

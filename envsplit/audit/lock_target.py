@@ -75,8 +75,9 @@ def resolve(values: Sequence[str], project_root: Path) -> tuple[list[Target], Pr
 
 
 def load(target: Target) -> dict[str, list[LockedPackage]]:
-    """Platform -> packages of the target's conda-lock.yml; a variant's explicit and layer files must agree with it."""
-    from envsplit.lockfile import conda_lock_yml, verify
+    """Platform -> packages of the target's conda-lock.yml, conda then pip; a variant's explicit and layer
+    files must agree with its conda packages."""
+    from envsplit.lockfile import conda_lock_yml, pip_entries, verify
     from envsplit.lockfile.lockdir import LockDir
 
     if target.kind == "variant" and not target.lock_path.is_file():
@@ -89,7 +90,7 @@ def load(target: Target) -> dict[str, list[LockedPackage]]:
         base = None if target.base is None else LockDir(output, target.base)
         folder = LockDir(output, target.label, target.base)
         verify.check_folder(folder, verify.pins_of(locked), target.channels, base)
-    return locked
+    return pip_entries.merged(locked, pip_entries.read(target.lock_path))
 
 
 def select_platforms(

@@ -30,6 +30,7 @@ class Row:
     dominated_bytes: int
     flags: tuple[str, ...]
     in_layer: bool | None  # None when the environment is not a layered variant
+    manager: str = "conda"  # "pip": from the PyPI index (no build; size from the index or unknown)
 
 
 @dataclass(frozen=True)

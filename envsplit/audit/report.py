@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envsplit.audit import graph as depgraph
-from envsplit.audit.compare import differences, layer_totals, read_layer
+from envsplit.audit.compare import differences, layer_totals, read_layer, read_pip_layer
 from envsplit.audit.flags import (
     DEFAULT_THRESHOLD,
     FLAG_GEOSPATIAL,
+    FLAG_PIP,
     FLAG_PULLS_GEOSPATIAL,
     Threshold,
     flags,
@@ -36,6 +37,8 @@ class AuditOptions:
     cache_dir: Path | None = None
     base_dir: Path = Path(".")
     regenerate: str = "envsplit audit"
+    # Where pip packages' download sizes are read (a URL or a folder); None: they stay unknown.
+    pypi_index: str | None = None
 
 
 def audit(targets: Sequence[Target], options: AuditOptions) -> AuditReport:
@@ -47,12 +50,19 @@ def audit(targets: Sequence[Target], options: AuditOptions) -> AuditReport:
         locked = targets_mod.load(target)
         for platform in targets_mod.select_platforms(target, locked, options.platforms):
             loaded.append((target, platform, locked[platform]))
-    every = [p for _, _, pkgs in loaded for p in pkgs]
+    every = [p for _, _, pkgs in loaded for p in pkgs if not p.is_pip]
+    pip = {p.url: p for _, _, pkgs in loaded for p in pkgs if p.is_pip}
     cache_dir = options.cache_dir or default_cache_dir()
     warnings: list[str] = []
     from envsplit.sizes.download import repodata_sizes
 
     lookup = repodata_sizes(every, options.mirrors, cache_dir, options.base_dir)
+    if pip and options.pypi_index is not None:
+        from envsplit.sizes.pypi import index_sizes
+
+        found_pip = index_sizes(pip.values(), options.pypi_index, options.base_dir)
+        lookup.sizes.update(found_pip.sizes)
+        warnings += found_pip.warnings
     installed: dict[str, int] | None = None
     if options.installed_size:
         from envsplit.sizes.installed import installed_sizes
@@ -119,6 +129,7 @@ def _env_audit(
     requested = set(g.requested)
     pulls = pulls_geospatial(g)
     layer_urls, layer_file = read_layer(target, platform)
+    pip_layer = read_pip_layer(target, platform) if g.pip else None
     rows = []
     for name, p in g.packages.items():
         rows.append(
@@ -137,8 +148,10 @@ def _env_audit(
                 else None,
                 shared_bytes=w.shared(name) if name in requested else None,
                 dominated_bytes=w.dominated[name],
-                flags=flags(name, basis.exclusive[name] if name in requested else None, limit, pulls),
-                in_layer=(p.url in layer_urls) if layer_urls is not None else None,
+                flags=((FLAG_PIP,) if p.is_pip else ())
+                + flags(name, basis.exclusive[name] if name in requested else None, limit, pulls),
+                in_layer=_in_layer(p, layer_urls, pip_layer),
+                manager=p.manager,
             )
         )
     geo = [r for r in rows if FLAG_GEOSPATIAL in r.flags or FLAG_PULLS_GEOSPATIAL in r.flags]
@@ -168,3 +181,12 @@ def _env_audit(
         heavy_threshold_bytes=limit,
         weight_basis=BASIS_INSTALLED if basis is wi else BASIS_DOWNLOAD,
     )
+
+
+def _in_layer(p: LockedPackage, layer_urls: set[str] | None, pip_layer: set[str] | None) -> bool | None:
+    """Whether a layered variant's layer adds ``p``: its explicit layer, or for pip its pip layer file."""
+    if layer_urls is None:
+        return None
+    if p.is_pip:
+        return None if pip_layer is None else f"{p.name}=={p.version}" in pip_layer
+    return p.url in layer_urls

@@ -50,6 +50,12 @@ def _project(root: Path) -> Project | None:
     help="Look download sizes up in the channels' repodata (default: only through configured mirrors).",
 )
 @mirror_option(" for download sizes")
+@click.option(
+    "--pypi-index",
+    metavar="URL|FOLDER",
+    help="Read pip packages' download sizes from this index (PEP 691), like --mirror for conda; with --sizes "
+    "the default is pypi-index: in envsplit.yml, else https://pypi.org/simple.",
+)
 @cache_dir_option()
 @timeout_option()
 @click.option(
@@ -67,6 +73,7 @@ def diff_command(
     output: Path | None,
     sizes: bool | None,
     mirrors: tuple[str, ...],
+    pypi_index: str | None,
     cache_dir: Path | None,
     allow_variant_mismatch: bool,
 ) -> None:
@@ -103,7 +110,8 @@ def diff_command(
 
     all_mirrors = {**(project.mirrors if project else {}), **dict(parse_mirror_option(m) for m in mirrors)}
     lookup = None
-    if sizes or (sizes is None and all_mirrors):
+    index = pypi_index or getattr(project, "pypi_index", None)
+    if sizes or (sizes is None and (all_mirrors or pypi_index)):
         from envsplit.locking.run import default_cache_dir
 
         lookup = RepodataSizes(
@@ -111,6 +119,7 @@ def diff_command(
             cache_dir=cache_dir or default_cache_dir(),
             base_dir=project.root if project else root,
             only_mirrored=not sizes,
+            pypi_index=index,
         )
     result = diff_locksets(old_side, new_side, sizes=lookup, allow_mismatch=allow_variant_mismatch)
     for warning in lookup.warnings if lookup else []:

@@ -115,6 +115,12 @@ def _regenerate(obj: dict, args: list[str]) -> str:
     help="Rows per environment in table and markdown (0: all).",
 )
 @mirror_option(" for download sizes")
+@click.option(
+    "--pypi-index",
+    metavar="URL|FOLDER",
+    help="Read pip packages' download sizes from this index (PEP 691). Default: pypi-index: in envsplit.yml, "
+    "else https://pypi.org/simple.",
+)
 @cache_dir_option("Repodata and installed-size cache")
 @timeout_option()
 @click.pass_obj
@@ -128,6 +134,7 @@ def audit_command(
     threshold: str,
     top: int,
     mirrors: tuple[str, ...],
+    pypi_index: str | None,
     cache_dir: Path | None,
 ) -> None:
     """Sizes of the locked environments, what each requested package alone would free, heavy and
@@ -142,6 +149,7 @@ def audit_command(
     from envsplit.audit.render import render
     from envsplit.audit.report import AuditOptions, audit
     from envsplit.generated import write
+    from envsplit.sizes.pypi import DEFAULT_INDEX
 
     limit = parse_threshold(threshold)
     targets, project = _targets(obj, variants)
@@ -171,6 +179,7 @@ def audit_command(
         cache_dir=cache_dir,
         base_dir=project.root if project is not None else Path("."),
         regenerate=_regenerate(obj, args),
+        pypi_index=pypi_index or getattr(project, "pypi_index", None) or DEFAULT_INDEX,
     )
     text = render(audit(targets, options), fmt, top)
     if output is None:

@@ -5,7 +5,7 @@ The model is plain frozen data; :mod:`envsplit.diff_render` turns it into markdo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -131,14 +131,17 @@ class LockDiff:
 # --- versions --------------------------------------------------------------------------------------
 
 
-def classify(old: str, new: str) -> tuple[str, str | None]:
-    """(``upgrade``/``downgrade``, level) in conda's version order; (``same``, None) if equal; else ``version``.
+def classify(old: str, new: str, pip: bool = False) -> tuple[str, str | None]:
+    """(``upgrade``/``downgrade``, level) in conda's version order (PEP 440's for ``pip``); (``same``, None)
+    if equal; else ``version``.
 
     The level comes from the first version segment that differs, as rattler splits versions: the 1st is
     major, the 2nd minor, any later one patch. A difference after a segment's leading number (a letter
     or pre-release suffix: ``2025b -> 2025c``, ``1.2rc1 -> 1.2``) counts one level lower, and a
     different epoch is major.
     """
+    if pip:
+        return _classify_pep440(old, new)
     from rattler import Version
 
     try:
@@ -148,6 +151,25 @@ def classify(old: str, new: str) -> tuple[str, str | None]:
     if a == b:
         return "same", None
     return ("upgrade" if b > a else "downgrade"), _level(a, b)
+
+
+def _classify_pep440(old: str, new: str) -> tuple[str, str | None]:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        a, b = Version(old), Version(new)
+    except InvalidVersion:
+        return ("same", None) if old == new else ("version", None)
+    if a == b:
+        return "same", None
+    kind = "upgrade" if b > a else "downgrade"
+    if a.epoch != b.epoch:
+        return kind, "major"
+    ra, rb = a.release, b.release
+    for i in range(max(len(ra), len(rb))):
+        if (ra[i] if i < len(ra) else 0) != (rb[i] if i < len(rb) else 0):
+            return kind, LEVELS[min(i, 2)]
+    return kind, "patch"  # pre-, post-, dev-release or local part
 
 
 def _level(a: Any, b: Any) -> str:
@@ -171,9 +193,10 @@ def _at(segment: list[Any], k: int) -> Any:
 # --- computing -------------------------------------------------------------------------------------
 
 
-def _by_name(packages: Sequence[LockedPackage]) -> dict[str, LockedPackage]:
+def _by_name(packages: Sequence[LockedPackage]) -> dict[tuple[str, str], LockedPackage]:
     # A conda environment holds one package per name; if a foreign lock lists one twice, the last wins.
-    return {p.name: p for p in packages}
+    # pip packages are their own: a name moving from pip to conda is one removed and one added.
+    return {(p.name, p.manager): p for p in packages}
 
 
 def diff_platform(
@@ -187,17 +210,18 @@ def diff_platform(
     before, after = _by_name(old or ()), _by_name(new or ())
     # A foreign lock does not say what was asked for: the audit's guess (graph.top_level) stands in, so
     # both commands call the same packages requested.
-    req_old = old_requested if old_requested is not None else frozenset(top_level(list(before.values())))
-    req_new = new_requested if new_requested is not None else frozenset(top_level(list(after.values())))
+    req_old = _requested(old_requested, before.values())
+    req_new = _requested(new_requested, after.values())
     changes = []
-    for name in sorted(before.keys() | after.keys()):
-        o, n = before.get(name), after.get(name)
+    for key in sorted(before.keys() | after.keys()):
+        name = key[0]
+        o, n = before.get(key), after.get(key)
         if o is None and n is not None:
             changes.append(Change(name, "added", None, n, name in req_new, new_size=n.size))
         elif n is None and o is not None:
             changes.append(Change(name, "removed", o, None, name in req_old, old_size=o.size))
         elif o is not None and n is not None and (o.url, o.md5) != (n.url, n.md5):
-            kind, level = classify(o.version, n.version)
+            kind, level = classify(o.version, n.version, pip=n.is_pip)
             if kind == "same":
                 kind = "build" if o.build != n.build else "file"
             requested = name in req_old or name in req_new
@@ -209,6 +233,14 @@ def diff_platform(
     else:
         status = "changed" if changes else "unchanged"
     return PlatformDiff(platform, status, tuple(changes), len(before), len(after))
+
+
+def _requested(named: frozenset[str] | None, packages: Collection[LockedPackage]) -> frozenset[str]:
+    # The lock records no dependencies between pip packages: each stands at the top, as in the audit.
+    pip = {p.name for p in packages if p.is_pip}
+    if named is not None:
+        return named | pip if pip else named
+    return frozenset(top_level(list(packages)))
 
 
 def diff_locks(name: str, old: Lock | None, new: Lock | None) -> VariantDiff:

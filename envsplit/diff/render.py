@@ -87,19 +87,30 @@ def _packages(n: int) -> str:
     return f"{n} package" if n == 1 else f"{n} packages"
 
 
+def _is_pip(c: Change) -> bool:
+    return any(p is not None and p.is_pip for p in (c.old, c.new))
+
+
+def _name(c: Change) -> str:
+    """The package's name, marked ``(pip)`` for a distribution from the PyPI index."""
+    return md_text(c.name) + (" (pip)" if _is_pip(c) else "")
+
+
 def _short(c: Change) -> str:
     if c.kind == "added":
-        return f"+{md_text(c.name)} {md_text(c.new.version) if c.new else ''}".rstrip()
+        return f"+{_name(c)} {md_text(c.new.version) if c.new else ''}".rstrip()
     if c.kind == "removed":
-        return f"-{md_text(c.name)}"
+        return f"-{_name(c)}"
     assert c.old is not None and c.new is not None
     if c.kind in ("build", "file"):
-        return f"{md_text(c.name)} ({_KIND_WORDS[c.kind]})"
-    return f"{md_text(c.name)} {md_text(c.old.version)} → {md_text(c.new.version)}"
+        return f"{_name(c)} ({_KIND_WORDS[c.kind]})"
+    return f"{_name(c)} {md_text(c.old.version)} → {md_text(c.new.version)}"
 
 
 def _side(p: LockedPackage | None) -> str:
-    return "" if p is None else f"{md_text(p.version)} {md_code(p.build)}"
+    if p is None:
+        return ""
+    return md_text(p.version) if p.is_pip else f"{md_text(p.version)} {md_code(p.build)}"
 
 
 def _change_text(c: Change) -> str:
@@ -115,7 +126,7 @@ def _table(changes: Sequence[Change], with_sizes: bool) -> list[str]:
     rule = "|:--|:--|:--|:--|" + ("--:|" if with_sizes else "")
     rows = [head, rule]
     for c in sorted(changes, key=lambda c: (_ROW_ORDER.index(c.kind), c.name)):
-        row = f"| {md_text(c.name)} | {_change_text(c)} | {_side(c.old)} | {_side(c.new)} |"
+        row = f"| {_name(c)} | {_change_text(c)} | {_side(c.old)} | {_side(c.new)} |"
         if with_sizes:
             delta = c.size_delta
             row += f" {human_bytes(delta, signed=True)} |"
@@ -259,7 +270,13 @@ def _package(p: LockedPackage, requested: bool, size: int | None) -> dict[str, A
         "url": p.url,
         "requested": requested,
         "size": size,
+        **_manager(p),
     }
+
+
+def _manager(*packages: LockedPackage | None) -> dict[str, str]:
+    # Only on pip packages: an entry without "manager" is a conda package, as before pip entries existed.
+    return {"manager": "pip"} if any(p is not None and p.is_pip for p in packages) else {}
 
 
 def _changed(c: Change) -> dict[str, Any]:
@@ -278,6 +295,7 @@ def _changed(c: Change) -> dict[str, Any]:
         "old_size": c.old_size,
         "new_size": c.new_size,
         "size_delta": c.size_delta,
+        **_manager(c.old, c.new),
     }
 
 

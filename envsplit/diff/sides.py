@@ -157,9 +157,27 @@ def read_lock(path: Path, key: str | None, requested_for: RequestedFor, shown_as
     variant = _custom_metadata(meta).get("envsplit_variant")
     if variant is not None:
         _verify(path, shown, packages, meta)
+        packages = _with_pip(path, raw, shown, packages)
     lock_key = key or variant or _stem(path)
     requested = requested_for(variant) if variant else None
     return Lock(key=lock_key, source=shown, variant=variant, packages=packages, requested=requested)
+
+
+def _with_pip(
+    path: Path, raw: bytes, shown: str, packages: Mapping[str, Sequence[LockedPackage]]
+) -> dict[str, tuple[LockedPackage, ...]]:
+    """An envsplit lock's conda packages and its pip packages (``manager: pip`` entries).
+
+    Only envsplit's own locks: a diff of other lockfiles compares their conda packages, as it always did.
+    """
+    from envsplit.inputs.yaml_lines import display_path
+    from envsplit.lockfile import pip_entries
+
+    try:
+        pip = pip_entries.read(path, raw.decode("utf-8", "replace"))
+    except InputError as exc:
+        raise InputError(str(exc).replace(display_path(path), shown)) from None
+    return {p: tuple(pkgs) for p, pkgs in pip_entries.merged(packages, pip).items()}
 
 
 def _display(path: Path, root: Path | None) -> str:
@@ -337,13 +355,29 @@ class RepodataSizes:
     base_dir: Path
     only_mirrored: bool = True
     warnings: list[str] = field(default_factory=list)
+    # Where pip packages' sizes are read (a URL or a folder). None: pypi.org when sizes were asked for
+    # (``only_mirrored`` False), else none, like a conda channel without a mirror.
+    pypi_index: str | None = None
 
     def __call__(self, packages: Sequence[LockedPackage]) -> dict[str, int]:
         from envsplit.channels import canonical_url
         from envsplit.sizes.download import repodata_sizes
 
         mirrored = {canonical_url(k) for k in self.mirrors}
-        wanted = [p for p in packages if not self.only_mirrored or canonical_url(p.channel) in mirrored]
+        conda = [p for p in packages if not p.is_pip]
+        wanted = [p for p in conda if not self.only_mirrored or canonical_url(p.channel) in mirrored]
         found = repodata_sizes(wanted, self.mirrors, self.cache_dir, self.base_dir, strict=False)
         self.warnings.extend(found.warnings)
+        pip = [p for p in packages if p.is_pip]
+        index = self.pypi_index
+        if index is None and not self.only_mirrored:
+            from envsplit.sizes.pypi import DEFAULT_INDEX
+
+            index = DEFAULT_INDEX
+        if pip and index is not None:
+            from envsplit.sizes.pypi import index_sizes
+
+            from_index = index_sizes(pip, index, self.base_dir)
+            self.warnings.extend(from_index.warnings)
+            return {**found.sizes, **from_index.sizes}
         return found.sizes

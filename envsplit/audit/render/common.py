@@ -93,10 +93,23 @@ def env_notes(e: EnvAudit, report: AuditReport, quote: Callable[[str], str] = st
             "requested = the packages nothing else in the lock depends on (the lockfile does not say what was "
             "asked for), so exclusive weights are upper bounds"
         )
-    if e.size_missing:
+    pip = {r.name: r for r in e.rows if r.manager == "pip"}
+    conda_missing = tuple(n for n in e.size_missing if n not in pip)
+    if conda_missing:
         notes.append(
-            f"no download size (not in the channel's repodata) for {len(e.size_missing)} package(s): "
-            + _names(e.size_missing, quote)
+            f"no download size (not in the channel's repodata) for {len(conda_missing)} package(s): "
+            + _names(conda_missing, quote)
+        )
+    if pip:
+        notes.append(
+            f"pip: {len(pip)} package(s) from the PyPI index, listed as requested: the lock records no "
+            "dependencies between them, so each one weighs its own wheel"
+        )
+    pip_missing = tuple(n for n, r in pip.items() if r.size is None)
+    if pip_missing:
+        notes.append(
+            f"no download size for {len(pip_missing)} pip package(s) (not in the index, or no --pypi-index "
+            "given), so the download total leaves them out: " + _names(pip_missing, quote)
         )
     if e.installed_size_missing:
         notes.append(

@@ -60,7 +60,7 @@ def _env_section(e: EnvAudit, report: AuditReport, index: int) -> str:
                 [
                     r.name,
                     r.version,
-                    r.build,
+                    "pip" if r.manager == "pip" else r.build,
                     human_bytes(r.size),
                     human_bytes(r.installed_size),
                     human_bytes(r.dominated_bytes),

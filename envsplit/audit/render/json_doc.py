@@ -10,6 +10,8 @@ from envsplit.generated import Header
 
 
 def _row(r: Row) -> dict[str, Any]:
+    # "manager" only on pip rows: a row without it is a conda package, as in every lock without pip entries.
+    pip = {"manager": r.manager} if r.manager != "conda" else {}
     return {
         "name": r.name,
         "version": r.version,
@@ -25,6 +27,7 @@ def _row(r: Row) -> dict[str, Any]:
         "dominated_bytes": r.dominated_bytes,
         "flags": list(r.flags),
         "in_layer": r.in_layer,
+        **pip,
     }
 
 
