@@ -48,7 +48,12 @@ def render_all(
                 "rendering its Dockerfile"
             )
         rel = Path(os.path.relpath(folder.path, project.root)).as_posix()
-        text = dockerfile.render(spec, project.docker, rel, project.variants[spec.name].image)
+        pip = [
+            p
+            for p in spec.platforms
+            if (folder.path / dockerfile.pip_name(p, spec.base is not None)).exists()
+        ]
+        text = dockerfile.render(spec, project.docker, rel, project.variants[spec.name].image, pip)
         path = out_dir / f"Dockerfile.{spec.name}"
         files[path] = regions.finish(text, path)
     bake_path = out_dir / BAKE_NAME
