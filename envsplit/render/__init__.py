@@ -51,7 +51,7 @@ def render_all(
         pip = [
             p
             for p in spec.platforms
-            if (folder.path / dockerfile.pip_name(p, spec.base is not None)).exists()
+            if _installs_pip(folder.path / dockerfile.pip_name(p, spec.base is not None))
         ]
         text = dockerfile.render(spec, project.docker, rel, project.variants[spec.name].image, pip)
         path = out_dir / f"Dockerfile.{spec.name}"
@@ -59,6 +59,19 @@ def render_all(
     bake_path = out_dir / BAKE_NAME
     files[bake_path] = regions.finish(bake.render(specs, project.docker), bake_path)
     return files, skipped
+
+
+def _installs_pip(path: Path) -> bool:
+    """Whether ``path`` names a pip package: an extension that adds none to its base's gets no pip step."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{display_path(path)}: cannot be read ({exc}); run 'envsplit lock' to rewrite it"
+        ) from None
+    return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
 
 
 def write_dockerfiles(
