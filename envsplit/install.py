@@ -409,10 +409,8 @@ def _install_pip(
         check=False,
     )
     if result.returncode != 0:
-        detail = (
-            "; ".join(ln.strip() for ln in (result.stderr or "").splitlines() if ln.strip())
-            or f"exit {result.returncode}"
-        )
+        said = [ln.strip().removeprefix("error: ") for ln in (result.stderr or "").splitlines()]
+        detail = "; ".join(ln for ln in said if ln) or f"exit {result.returncode}"
         raise InstallError(
             f"uv could not install {display_path(_pip_path(folder, platform))}: {redact_text(detail)}"
         )
