@@ -102,7 +102,7 @@ def install_variant(
         )
     installed = _installed(prefix)
     wanted = {p.file_name: p.md5 for p in locked}
-    foreign = sorted(fn for fn, md5 in installed.items() if wanted.get(fn, md5) != md5 or fn not in wanted)
+    foreign = sorted(fn for fn, md5 in installed.items() if fn not in wanted or wanted[fn] != md5)
     if foreign and not options.force:
         raise InputError(
             f"{prefix}: holds another environment ({len(foreign)} package(s) not in the lock of {variant!r} on "
