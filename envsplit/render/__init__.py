@@ -48,12 +48,30 @@ def render_all(
                 "rendering its Dockerfile"
             )
         rel = Path(os.path.relpath(folder.path, project.root)).as_posix()
-        text = dockerfile.render(spec, project.docker, rel, project.variants[spec.name].image)
+        pip = [
+            p
+            for p in spec.platforms
+            if _installs_pip(folder.path / dockerfile.pip_name(p, spec.base is not None))
+        ]
+        text = dockerfile.render(spec, project.docker, rel, project.variants[spec.name].image, pip)
         path = out_dir / f"Dockerfile.{spec.name}"
         files[path] = regions.finish(text, path)
     bake_path = out_dir / BAKE_NAME
     files[bake_path] = regions.finish(bake.render(specs, project.docker), bake_path)
     return files, skipped
+
+
+def _installs_pip(path: Path) -> bool:
+    """Whether ``path`` names a pip package: an extension that adds none to its base's gets no pip step."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{display_path(path)}: cannot be read ({exc}); run 'envsplit lock' to rewrite it"
+        ) from None
+    return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
 
 
 def write_dockerfiles(

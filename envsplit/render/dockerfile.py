@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Collection
 
 from envsplit.generated import Header, regenerate_command, seal
 from envsplit.lockfile import explicit_name, layer_name
@@ -23,6 +24,26 @@ _CLEANUP = (
 )
 
 
+def _pip_lines(
+    spec: VariantSpec, docker: DockerConfig, platforms: list[str], pip_platforms: Collection[str]
+) -> list[str]:
+    """The pip step: a second case picks the pip file (the first one's arms stay ``<arch>) lock=<file> ;;``)."""
+    with_pip = [p for p in platforms if p in pip_platforms]
+    if not with_pip:
+        return []
+    python = shlex.quote(docker.prefix + "/bin/python")
+    # The lock holds every distribution with its hash; --no-deps keeps pip from reaching for anything else.
+    install = f'{python} -m pip install --no-deps --require-hashes --no-cache-dir -r "${{pip}}"'
+    lines = [' && case "${TARGETARCH}" in \\']
+    lines += [
+        f"      {DOCKER_ARCH[p]}) pip={_MOUNT}/{pip_name(p, spec.base is not None)} ;; \\" for p in with_pip
+    ]
+    if len(with_pip) == len(platforms):
+        return [*lines, "    esac \\", f" && {install} \\"]
+    # Some platforms locked no pip package: their builds skip the step.
+    return [*lines, '      *) pip="" ;; \\', "    esac \\", f' && {{ [ -z "${{pip}}" ] || {install}; }} \\']
+
+
 def image_tag(docker: DockerConfig, variant: str) -> str:
     return f"{docker.repository}:{variant}"
 
@@ -31,9 +52,22 @@ def dockerfile_path(docker: DockerConfig, variant: str) -> str:
     return f"{docker.output}/Dockerfile.{variant}"
 
 
-def render(spec: VariantSpec, docker: DockerConfig, lock_dir: str, image: str | None) -> str:
+def pip_name(platform: str, layer: bool) -> str:
+    """The pip file an image installs on ``platform``: an extension's own additions, else every pip package."""
+    return f"pip-layer-{platform}.txt" if layer else f"pip-{platform}.txt"
+
+
+def render(
+    spec: VariantSpec,
+    docker: DockerConfig,
+    lock_dir: str,
+    image: str | None,
+    pip_platforms: Collection[str] = (),
+) -> str:
     """The sealed Dockerfile of ``spec`` with default user sections; ``lock_dir`` is relative to the build
-    context."""
+    context. ``pip_platforms``: the platforms whose lock folder holds a pip file (see :func:`pip_name`),
+    installed with pip right after the conda lock; with none the file is what it was before pip locks.
+    """
     platforms = [p for p in spec.platforms if p in DOCKER_ARCH]
     files = [f"{lock_dir}/{(layer_name if spec.base else explicit_name)(p)}" for p in platforms]
     arches = " ".join(DOCKER_ARCH[p] for p in platforms)
@@ -95,6 +129,7 @@ def render(spec: VariantSpec, docker: DockerConfig, lock_dir: str, image: str | 
         # conda-meta/ makes the folder an environment, so one command serves a fresh image and a base image.
         f" && mkdir -p {shlex.quote(docker.prefix + '/conda-meta')} \\",
         f' && micromamba install --yes --prefix {prefix} --file "${{lock}}" \\',
+        *_pip_lines(spec, docker, platforms, pip_platforms),
     ]
     lines += [f" && {step.format(prefix=prefix)} \\" for step in _CLEANUP[:-1]]
     lines += [

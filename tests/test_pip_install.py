@@ -1,0 +1,445 @@
+"""pip locks installed: by the rendered Dockerfiles (after the conda lock, same layer) and by `envsplit install`."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import dockerfile
+import pytest
+from click.testing import CliRunner
+
+from envsplit.cli import cli
+from envsplit.install import current_platform
+
+REPO = Path(__file__).parent.parent
+HADOLINT = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
+PIP_LINE = "jupyter-keepalive==0.3.0 --hash=sha256:de7bb5cfe01740c383219ce3cdc79ace7fc48090b6fd7640772880d6af46c1e0\n"
+
+
+@pytest.fixture()
+def locked_project(rocker_project: Path) -> Path:
+    """The rocker example with the committed locks and Dockerfiles (no solve needed)."""
+    shutil.copytree(REPO / "locks", rocker_project / "locks")
+    shutil.copytree(REPO / "dockerfiles", rocker_project / "dockerfiles")
+    return rocker_project
+
+
+def _run_step(path: Path) -> str:
+    (run,) = [c for c in dockerfile.parse_file(str(path)) if c.cmd == "RUN"]
+    assert (
+        "--mount=type=bind,source=locks/"
+        + path.name.removeprefix("Dockerfile.")
+        + ",target=/mnt/envsplit-locks"
+        in run.flags
+    )
+    return str(run.value[0])
+
+
+def _render(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(project), "dockerfile"])
+    assert result.exit_code == 0, result.output
+
+
+def test_pip_files_are_installed_after_the_conda_lock_in_the_same_step(locked_project: Path) -> None:
+    locks = locked_project / "locks"
+    for platform in ("linux-64", "linux-aarch64"):
+        (locks / "cpu" / f"pip-{platform}.txt").write_text(PIP_LINE)
+        (locks / "cpu-spatial" / f"pip-{platform}.txt").write_text(PIP_LINE)
+        (locks / "cpu-spatial" / f"pip-layer-{platform}.txt").write_text(PIP_LINE)
+    _render(locked_project)
+    out = locked_project / "dockerfiles"
+    for variant, name in (("cpu", "pip-{}.txt"), ("cpu-spatial", "pip-layer-{}.txt")):
+        script = _run_step(out / f"Dockerfile.{variant}")
+        # the lock arms are as before; a second case picks the pip file of the same TARGETARCH
+        arms = dict(re.findall(r"(\w+)\) lock=/mnt/envsplit-locks/(\S+) ;;", script))
+        pips = dict(re.findall(r"(\w+)\) pip=/mnt/envsplit-locks/(\S+) ;;", script))
+        assert set(arms) == set(pips) == {"amd64", "arm64"}
+        assert pips == {"amd64": name.format("linux-64"), "arm64": name.format("linux-aarch64")}
+        install = 'micromamba install --yes --prefix /opt/conda --file "${lock}"'
+        pip = '/opt/conda/bin/python -m pip install --no-deps --require-hashes --no-cache-dir -r "${pip}"'
+        # one RUN: conda lock, then pip, then the cleanup that keeps caches out of the layer
+        assert script.index(install) < script.index(pip) < script.index("micromamba clean --all --yes")
+        assert script.index("rm -rf /tmp/*") > script.index(pip)
+        assert HADOLINT is not None
+        lint = subprocess.run(
+            [HADOLINT, "--no-color", str(out / f"Dockerfile.{variant}")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
+    # variants without pip files: byte for byte the committed Dockerfiles
+    for variant in ("cuda", "cuda-spatial"):
+        assert (out / f"Dockerfile.{variant}").read_bytes() == (
+            REPO / "dockerfiles" / f"Dockerfile.{variant}"
+        ).read_bytes()
+    # and `dockerfile --check` agrees the re-rendered files are current
+    result = CliRunner().invoke(cli, ["-C", str(locked_project), "dockerfile", "--check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_an_extension_adding_no_pip_package_gets_no_pip_step(locked_project: Path) -> None:
+    locks = locked_project / "locks"
+    for platform in ("linux-64", "linux-aarch64"):
+        (locks / "cpu" / f"pip-{platform}.txt").write_text(PIP_LINE)
+        (locks / "cpu-spatial" / f"pip-{platform}.txt").write_text(PIP_LINE)
+        (locks / "cpu-spatial" / f"pip-layer-{platform}.txt").write_text("# header only: nothing added\n")
+    _render(locked_project)
+    assert "pip install" in _run_step(locked_project / "dockerfiles" / "Dockerfile.cpu")
+    spatial = locked_project / "dockerfiles" / "Dockerfile.cpu-spatial"
+    assert spatial.read_bytes() == (REPO / "dockerfiles" / "Dockerfile.cpu-spatial").read_bytes()
+
+
+def test_no_pip_files_leave_every_dockerfile_unchanged(locked_project: Path) -> None:
+    before = {p.name: p.read_bytes() for p in (locked_project / "dockerfiles").iterdir()}
+    _render(locked_project)
+    assert {p.name: p.read_bytes() for p in (locked_project / "dockerfiles").iterdir()} == before
+
+
+def test_a_platform_without_a_pip_file_skips_the_pip_step(locked_project: Path) -> None:
+    (locked_project / "locks" / "cuda" / "pip-linux-64.txt").write_text(PIP_LINE)
+    _render(locked_project)
+    path = locked_project / "dockerfiles" / "Dockerfile.cuda"
+    script = _run_step(path)
+    assert dict(re.findall(r"(\w+)\) pip=(\S*) ;;", script)) == {
+        "amd64": "/mnt/envsplit-locks/pip-linux-64.txt"
+    }
+    assert '*) pip="" ;;' in script
+    assert '{ [ -z "${pip}" ] || /opt/conda/bin/python -m pip install' in script
+    lint = subprocess.run(
+        [str(HADOLINT), "--no-color", str(path)], capture_output=True, text=True, check=False
+    )
+    assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
+    # bash runs the step's pip selection: arm64 gets no file and the guard skips the install
+    (selection,) = re.findall(r'case "\$\{TARGETARCH\}" in (?:(?!esac).)* pip=(?:(?!esac).)*esac', script)
+    for arch, expected in (("amd64", "/mnt/envsplit-locks/pip-linux-64.txt"), ("arm64", "")):
+        shell = subprocess.run(
+            ["bash", "-c", f'TARGETARCH={arch}; pip=unset; {selection}; echo "[$pip]"'],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert shell.stdout == f"[{expected}]\n"
+
+
+# --- envsplit install ---------------------------------------------------------------------------------------
+
+KEEPALIVE = PIP_LINE
+PROXY = (
+    "jupyter-tensorboard-proxy==0.1.1 "
+    "--hash=sha256:946fd6a0ec7b6eb06488143385bb84a8280375b119319dbd0ca1ed784cc7b675\n"
+)
+PYPI_FOLDER = Path(__file__).parent / "data" / "pypi" / "simple"
+
+
+def _python_packages() -> list:
+    """``python`` for the test channel: linux-64 holds this machine's interpreter, relocated as a venv.
+
+    The archive carries a copy of the running interpreter's binary and a ``pyvenv.cfg`` pointing at its
+    standard library, so ``<prefix>/bin/python`` is a real Python whose ``sys.prefix`` is the prefix (its
+    site-packages is ``<prefix>/lib/python3.X/site-packages``, where a conda Python has it). linux-aarch64's
+    is a placeholder script: nothing runs it here.
+    """
+    import sysconfig
+
+    from archives import PackageDef
+
+    binary = Path(sys.executable).resolve().read_bytes()
+    version = ".".join(map(str, sys.version_info[:3]))
+    short = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    home = Path(sys.executable).resolve().parent
+    cfg = f"home = {home}\ninclude-system-site-packages = false\nversion = {version}\n".encode()
+    stub = f"lib/python{short}/site-packages/README.txt"
+    native = {f"bin/python{short}": binary, "bin/python": binary, "pyvenv.cfg": cfg, stub: b"site-packages\n"}
+    placeholder = {"bin/python": b"#!/bin/sh\nexit 1\n", stub: b"site-packages\n"}
+    assert sysconfig.get_config_var("VERSION") == short
+    return [
+        PackageDef("python", version, "h1a2b3c4_0_cpython", "linux-64", files=native),
+        PackageDef("python", version, "h5d6e7f8_0_cpython", "linux-aarch64", files=placeholder),
+    ]
+
+
+def _seal_pip(folder: Path, name: str, platform: str, body: str) -> None:
+    """A pip file as `envsplit lock` writes it: the lock's header, its input hash, a digest of the body."""
+    from envsplit.lockfile import header
+
+    hashes = {platform: header.read_hashes(folder / "conda-lock.yml")[platform]}
+    lines = [*header.header(folder.name, hashes, "pip packages", "envsplit lock"), f"# platform: {platform}"]
+    (folder / name).write_text(header.seal(lines, body))
+
+
+@pytest.fixture(scope="module")
+def installable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A locked project (base + extension, python included) whose channel server is gone: installs read the
+    channel folder through --mirror. Returns the project and the --mirror arguments."""
+    from archives import build_channel, demo_packages
+    from httpserver import serve, url
+
+    root = tmp_path_factory.mktemp("install")
+    build_channel(root / "www" / "demo", [*demo_packages(), *_python_packages()])
+    probe = root / "probe"
+    (probe / "bin").mkdir(parents=True)
+    for pkg in _python_packages()[:1]:
+        for path, data in pkg.files.items():
+            (probe / path).parent.mkdir(parents=True, exist_ok=True)
+            (probe / path).write_bytes(data)
+    (probe / "bin" / "python").chmod(0o755)
+    if subprocess.run([probe / "bin" / "python", "-c", "pass"], check=False).returncode != 0:
+        pytest.skip("this interpreter does not run when copied into a venv layout")
+    with serve(root / "www") as server:
+        channel = f"{url(server)}/demo"
+        project = root / "project"
+        (project / "overlays").mkdir(parents=True)
+        (project / "environment.yml").write_text(
+            f"name: demo\nchannels: [{channel}]\ndependencies: [python, toolkit]\n"
+        )
+        (project / "overlays" / "extra.yml").write_text("add: [extra]\n")
+        (project / "envsplit.yml").write_text(
+            "version: 1\nplatforms: [linux-64, linux-aarch64]\n"
+            "variants:\n  base: {}\n  ext: {base: base, overlays: [extra]}\n"
+        )
+        result = CliRunner().invoke(cli, ["-C", str(project), "lock", "--cache-dir", str(root / "cache")])
+        assert result.exit_code == 0, result.output
+    locks = project / "locks"
+    for platform in ("linux-64", "linux-aarch64"):
+        _seal_pip(locks / "base", f"pip-{platform}.txt", platform, KEEPALIVE)
+        _seal_pip(locks / "ext", f"pip-{platform}.txt", platform, KEEPALIVE + PROXY)
+        _seal_pip(locks / "ext", f"pip-layer-{platform}.txt", platform, PROXY)
+    return project, ["--mirror", f"{channel}={root / 'www' / 'demo'}"]
+
+
+def _install(project: Path, *args: str) -> Any:
+    return CliRunner().invoke(cli, ["-C", str(project), "install", *args], catch_exceptions=False)
+
+
+def _lock_lines(project: Path, variant: str, platform: str = "linux-64") -> dict[str, str]:
+    """File name -> url#md5 line of the variant's explicit lock."""
+    from projectfiles import explicit_lines
+
+    lines = explicit_lines(project / "locks" / variant / f"conda-{platform}.lock")
+    return {line.partition("#")[0].rsplit("/", 1)[-1]: line for line in lines}
+
+
+def _conda_meta(prefix: Path) -> dict[str, str]:
+    out = {}
+    for meta in (prefix / "conda-meta").glob("*.json"):
+        record = json.loads(meta.read_text())
+        out[record["fn"]] = f"{record['url']}#{record['md5']}"
+    return out
+
+
+def _dist_info(prefix: Path) -> dict[str, str]:
+    """name==version of each distribution in site-packages, with its RECORD present."""
+    out = {}
+    for folder in prefix.glob("lib/python3*/site-packages/*.dist-info"):
+        meta = (folder / "METADATA").read_text()
+        name = re.search(r"^Name: (.+)$", meta, re.M).group(1)  # type: ignore[union-attr]
+        version = re.search(r"^Version: (.+)$", meta, re.M).group(1)  # type: ignore[union-attr]
+        assert (folder / "RECORD").is_file(), folder
+        out[name.lower().replace("_", "-")] = version
+    return out
+
+
+def _pinned(body: str) -> dict[str, str]:
+    return dict(line.split(" ")[0].split("==") for line in body.splitlines())
+
+
+def _state(prefix: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of conda-meta and the dist-info folders: mtime and bytes."""
+    files = [*(prefix / "conda-meta").glob("*"), *prefix.glob("lib/python3*/site-packages/*.dist-info/*")]
+    return {str(p.relative_to(prefix)): (p.stat().st_mtime_ns, p.read_bytes()) for p in files if p.is_file()}
+
+
+def test_install_base_then_again_changes_nothing(installable: tuple[Path, list[str]], tmp_path: Path) -> None:
+    from httpserver import url
+    from pypiserver import serve_pypi
+
+    project, mirror = installable
+    prefix = tmp_path / "env"
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    with serve_pypi() as pypi:
+        result = _install(
+            project, "base", "--prefix", str(prefix), "--pypi-index", f"{url(pypi)}/simple", *mirror, *cache
+        )
+        assert result.exit_code == 0, result.output
+    assert "installed base (linux-64)" in result.stdout and "1 pip package(s)" in result.stdout
+    # conda-meta is the lock: the same archives, under the lock's URLs and md5s (not the mirror's)
+    assert _conda_meta(prefix) == _lock_lines(project, "base")
+    assert _dist_info(prefix) == _pinned(KEEPALIVE)
+    # the prefix's interpreter is the environment's, and it sees the pip package
+    probe = subprocess.run(
+        [
+            prefix / "bin" / "python",
+            "-c",
+            "import sys, importlib.metadata as m; print(sys.prefix, m.version('jupyter-keepalive'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.split() == [str(prefix), "0.3.0"]
+    before = _state(prefix)
+    # no index, no channel server: a prefix that already matches needs neither
+    again = _install(
+        project, "base", "--prefix", str(prefix), "--pypi-index", "http://127.0.0.1:9/simple", *cache
+    )
+    assert again.exit_code == 0, again.output
+    assert again.stdout == f"nothing to do: {prefix} already holds base (linux-64)\n"
+    assert _state(prefix) == before
+
+
+def test_install_extension_fresh_and_onto_its_base(
+    installable: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    project, mirror = installable
+    index = ["--pypi-index", str(PYPI_FOLDER)]  # a folder: read offline, no server
+    fresh = tmp_path / "fresh"
+    result = _install(project, "ext", "--prefix", str(fresh), *index, *mirror)
+    assert result.exit_code == 0, result.output
+    assert _conda_meta(fresh) == _lock_lines(project, "ext")
+    assert _dist_info(fresh) == _pinned(KEEPALIVE + PROXY)
+
+    layered = tmp_path / "layered"
+    assert _install(project, "base", "--prefix", str(layered), *index, *mirror).exit_code == 0
+    base_meta = {p.name: p.read_bytes() for p in (layered / "conda-meta").glob("*.json")}
+    result = _install(project, "ext", "--prefix", str(layered), *index, *mirror)
+    assert result.exit_code == 0, result.output
+    assert "1 conda package(s)" in result.stdout and "1 pip package(s)" in result.stdout  # only the layer
+    assert _conda_meta(layered) == _lock_lines(project, "ext")
+    assert {
+        k: v
+        for k, v in ((p.name, p.read_bytes()) for p in (layered / "conda-meta").glob("*.json"))
+        if k in base_meta
+    } == base_meta
+    assert _dist_info(layered) == _pinned(KEEPALIVE + PROXY)
+
+
+def test_another_environment_is_refused_unless_forced(
+    installable: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    project, mirror = installable
+    index = ["--pypi-index", str(PYPI_FOLDER)]
+    prefix = tmp_path / "env"
+    assert _install(project, "ext", "--prefix", str(prefix), *index, *mirror).exit_code == 0
+    before = _state(prefix)
+    result = _install(project, "base", "--prefix", str(prefix), *index, *mirror)
+    assert result.exit_code == 2
+    extra = next(fn for fn in _lock_lines(project, "ext") if fn.startswith("extra-"))
+    assert result.output == (
+        f"error: {prefix}: holds another environment (1 package(s) not in the lock of 'base' on linux-64, "
+        f"e.g. {extra}); choose an empty or new folder, or add --force to make it match\n"
+    )
+    assert _state(prefix) == before
+    forced = _install(project, "base", "--prefix", str(prefix), "--force", *index, *mirror)
+    assert forced.exit_code == 0, forced.output
+    assert "1 replaced or removed" in forced.stdout
+    assert _conda_meta(prefix) == _lock_lines(project, "base")
+
+
+def _one_error(result: Any, message: str, prefix: Path) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.output == f"error: {message}\n"
+    assert not prefix.exists() or prefix.is_file()
+
+
+def test_bad_input_is_one_line_and_writes_nothing(
+    installable: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    project, mirror = installable
+    prefix = tmp_path / "env"
+    args = ["--prefix", str(prefix), *mirror]
+    _one_error(
+        _install(project, "nope", *args),
+        f"variant 'nope': no such variant in {project / 'envsplit.yml'}; declared: base, ext",
+        prefix,
+    )
+    _one_error(
+        _install(project, "base", "--platform", "osx-64", *args),
+        "variant 'base' is not locked for osx-64 (--platform is osx-64); its platforms: linux-64, linux-aarch64",
+        prefix,
+    )
+    # another machine's platform: its conda packages could be unpacked, but its Python cannot run pip here
+    if current_platform() == "linux-64":
+        _one_error(
+            _install(project, "base", "--platform", "linux-aarch64", *args),
+            f"{project}/locks/base/pip-linux-aarch64.txt: pip packages need the environment's Python to run; "
+            "install 'base' for linux-aarch64 on a linux-aarch64 machine, or choose --platform linux-64",
+            prefix,
+        )
+    prefix.write_text("not a folder")
+    _one_error(
+        _install(project, "base", *args),
+        f"--prefix {prefix}: is a file, not a folder; give a folder for the environment",
+        prefix,
+    )
+    prefix.unlink()
+    prefix.mkdir()
+    (prefix / "notes.txt").write_text("mine")
+    result = _install(project, "base", *args)
+    assert result.exit_code == 2 and "holds files but no conda-meta/" in result.output
+    assert sorted(p.name for p in prefix.iterdir()) == ["notes.txt"]
+
+
+def test_missing_stale_or_edited_locks_are_refused(
+    installable: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    source, mirror = installable
+    project = tmp_path / "project"
+    shutil.copytree(source, project)
+    prefix = tmp_path / "env"
+    args = ["--prefix", str(prefix), *mirror]
+    pip = project / "locks" / "base" / "pip-linux-64.txt"
+    pip.write_text(pip.read_text().replace("0.3.0", "0.2.0"))
+    _one_error(
+        _install(project, "base", *args),
+        f"{pip}: was edited by hand; run 'envsplit lock --variant base'",
+        prefix,
+    )
+    shutil.rmtree(project / "locks" / "ext")
+    result = _install(project, "ext", *args)
+    _one_error(
+        result,
+        "the lock of 'ext' on linux-64 is not current (not locked yet); run 'envsplit lock --variant ext' first",
+        prefix,
+    )
+    env = project / "environment.yml"
+    env.write_text(env.read_text().replace("[python, toolkit]", "[python, toolkit, tzlite]"))
+    result = _install(project, "base", *args)
+    _one_error(
+        result,
+        "the lock of 'base' on linux-64 is not current (inputs changed since the lock was written); run 'envsplit lock --variant base' first",
+        prefix,
+    )
+
+
+def test_an_unreachable_index_fails_in_one_line_without_its_credentials(
+    installable: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    project, mirror = installable
+    prefix = tmp_path / "env"
+    result = _install(
+        project,
+        "base",
+        "--prefix",
+        str(prefix),
+        "--pypi-index",
+        "http://me:s3cret@127.0.0.1:9/simple",
+        *mirror,
+    )
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"error: uv could not install {project}/locks/base/pip-linux-64.txt: Request failed after 3 retries"
+    )
+    assert "s3cret" not in result.output and "127.0.0.1:9" in result.output
+    # the conda part is in place; a run with a reachable index finishes the job
+    assert _conda_meta(prefix) == _lock_lines(project, "base")
+    assert _install(
+        project, "base", "--prefix", str(prefix), "--pypi-index", str(PYPI_FOLDER)
+    ).stdout.endswith("0 conda package(s), 1 pip package(s)\n")
