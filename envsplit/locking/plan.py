@@ -76,7 +76,7 @@ def check_update_names(
     if unknown:
         raise InputError(
             f"--update {' '.join(unknown)}: not in any selected lock or variant; "
-            "check the spelling (conda package names, e.g. pytorch-cpu, or pip names, e.g. pcodec)"
+            "check the spelling (conda package names, e.g. pytorch-cpu)"
         )
 
 
