@@ -43,7 +43,7 @@ EDIT_SECTIONS_ONLY = "Edit only the '# >>> user:' sections."
 _BEGIN = re.compile(r"^# >>> user: (?P<name>[a-z-]+) .*>>>$")
 _END = re.compile(r"^# <<< user: (?P<name>[a-z-]+) <<<$")
 # Options whose values belong to one machine (a mirror URL may hold credentials): never in a command we write.
-_MACHINE_OPTIONS = ("--mirror", "--cache-dir", "--timeout")
+_MACHINE_OPTIONS = ("--mirror", "--cache-dir", "--timeout", "--pypi-index")
 
 
 def begin_marker(name: str) -> str:

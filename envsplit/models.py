@@ -82,6 +82,10 @@ class Project:
     output: Path
     mirrors: dict[str, str]
     docker: DockerConfig = field(default_factory=DockerConfig)
+    # The PyPI index the pip entries are locked against (public form: what the locks and hashes record);
+    # None means https://pypi.org/simple. A folder is served on loopback while locking.
+    pypi_index: str | None = None
+    pypi_mapping: Path | None = None  # the ``pypi-mapping:`` override file (conda name -> PyPI names)
 
 
 @dataclass(frozen=True)

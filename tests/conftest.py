@@ -1,7 +1,9 @@
-"""Shared fixtures: the bundled conda-forge/rapidsai snapshot served on loopback as a mirror."""
+"""Shared fixtures: the bundled conda-forge/rapidsai snapshot served on loopback as a mirror, and the PyPI
+snapshot (tests/data/pypi) as the index of every lock run (ENVSPLIT_PYPI_INDEX), so no test reaches pypi.org."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from httpserver import serve, url
+from pypiserver import serve_pypi
 
 DATA = Path(__file__).parent / "data"
 CHANNELS = DATA / "channels"
@@ -31,6 +34,30 @@ def mirror_args(channel_server: str) -> list[str]:
         "--mirror",
         f"https://conda.anaconda.org/rapidsai={channel_server}/rapidsai",
     ]
+
+
+@pytest.fixture(scope="session")
+def pypi_index() -> Iterator[str]:
+    """The PyPI snapshot's simple index on loopback."""
+    with serve_pypi() as server:
+        yield f"{url(server)}/simple"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pypi_index_everywhere(pypi_index: str) -> Iterator[None]:
+    previous = os.environ.get("ENVSPLIT_PYPI_INDEX")
+    os.environ["ENVSPLIT_PYPI_INDEX"] = pypi_index
+    yield
+    if previous is None:
+        os.environ.pop("ENVSPLIT_PYPI_INDEX", None)
+    else:
+        os.environ["ENVSPLIT_PYPI_INDEX"] = previous
+
+
+@pytest.fixture(scope="session")
+def pypi_args(pypi_index: str) -> list[str]:
+    """CLI flags that read the PyPI index from the loopback snapshot."""
+    return ["--pypi-index", pypi_index]
 
 
 @pytest.fixture()

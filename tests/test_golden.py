@@ -23,9 +23,9 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def test_committed_locks_and_dockerfiles_match_a_fresh_lock(
-    rocker_project: Path, mirror_args: list[str], cache_dir: Path
+    rocker_project: Path, mirror_args: list[str], pypi_args: list[str], cache_dir: Path
 ) -> None:
-    result = CliRunner().invoke(cli, ["-C", str(rocker_project), "lock", *mirror_args])
+    result = CliRunner().invoke(cli, ["-C", str(rocker_project), "lock", *mirror_args, *pypi_args])
     assert result.exit_code == 0, result.output
     assert "8 solved" in result.output
     for folder in ("locks", "dockerfiles"):

@@ -29,10 +29,6 @@ PLATFORMS = ("linux-64", "linux-aarch64")
 VARIANTS = ("cpu", "cuda", "cpu-spatial", "cuda-spatial")
 BASES = {"cpu-spatial": "cpu", "cuda-spatial": "cuda"}
 CANONICAL = ("https://conda.anaconda.org/conda-forge/", "https://conda.anaconda.org/rapidsai/")
-PIP_WARNING = (
-    "warning: pip entries are kept in the composed variants but not locked yet: "
-    "jupyter-keepalive, jupyter-tensorboard-proxy, pcodec"
-)
 # Any solve would have to read repodata through this mirror, and nothing listens on port 9.
 DEAD_MIRRORS = [
     "--mirror",
@@ -91,7 +87,9 @@ def conda_lock_file(root: Path, variant: str) -> Any:
 
 
 def packages(root: Path, variant: str, platform: str) -> dict[str, Any]:
-    return {p.name: p for p in conda_lock_file(root, variant).package if p.platform == platform}
+    """The conda packages of ``variant`` on ``platform`` (its pip packages are ``manager: pip`` entries)."""
+    lock = conda_lock_file(root, variant)
+    return {p.name: p for p in lock.package if p.platform == platform and p.manager == "conda"}
 
 
 def stale_pairs(stdout: str) -> set[tuple[str, str]]:
@@ -99,10 +97,10 @@ def stale_pairs(stdout: str) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def locked(tmp_path_factory: pytest.TempPathFactory, mirror_args: list[str]) -> Locked:
+def locked(tmp_path_factory: pytest.TempPathFactory, mirror_args: list[str], pypi_args: list[str]) -> Locked:
     root = copy_inputs(tmp_path_factory.mktemp("rocker") / "project")
     cache = tmp_path_factory.mktemp("cache")
-    result = invoke(root, "lock", "--cache-dir", str(cache), *mirror_args)
+    result = invoke(root, "lock", "--cache-dir", str(cache), *mirror_args, *pypi_args)
     return Locked(root, cache, result)
 
 
@@ -130,8 +128,10 @@ def test_full_lock_solves_every_variant_on_every_platform(locked: Locked) -> Non
         expected.append(f"{variant}/conda-lock.yml")
         for platform in PLATFORMS:
             expected.append(f"{variant}/conda-{platform}.lock")
+            expected.append(f"{variant}/pip-{platform}.txt")  # every variant has pip entries
             if variant in BASES:
                 expected.append(f"{variant}/layer-{platform}.lock")
+                expected.append(f"{variant}/pip-layer-{platform}.txt")
     assert files == sorted(expected)
     match = re.search(
         r"^8 solved, 0 unchanged, 0 failed; (\d+) file\(s\) written$", result.stdout, re.MULTILINE
@@ -140,9 +140,11 @@ def test_full_lock_solves_every_variant_on_every_platform(locked: Locked) -> Non
     assert int(match.group(1)) >= len(expected)
 
 
-def test_pip_warning_is_printed_once(locked: Locked) -> None:
-    assert locked.result.output.count("pip entries") == 1
-    assert PIP_WARNING + "\n" in locked.result.stderr
+def test_pip_entries_are_locked_not_warned_about(locked: Locked) -> None:
+    assert "pip entries" not in locked.result.output
+    for variant in ("cpu", "cuda", "cpu-spatial", "cuda-spatial"):
+        for platform in PLATFORMS:
+            assert (locked.root / "locks" / variant / f"pip-{platform}.txt").is_file()
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -184,17 +186,23 @@ def test_urls_are_canonical_and_hashes_complete(locked: Locked, variant: str) ->
         assert "localhost" not in text, path
     lock = conda_lock_file(locked.root, variant)
     assert sorted(lock.metadata.platforms) == list(PLATFORMS)
-    # the file lists packages in conda-lock's order (name, then platform), so a relock diffs line by line
-    keys, name = [], None
+    # the file lists packages in conda-lock's order (manager, name, then platform): a relock diffs line by line
+    keys, name, manager = [], None, None
     for line in (folder / "conda-lock.yml").read_text(encoding="utf-8").splitlines():
         if line.startswith("- name: "):
             name = line.removeprefix("- name: ")
+        elif line.startswith("  manager: "):
+            manager = line.removeprefix("  manager: ")
         elif line.startswith("  platform: "):
-            keys.append((name, line.removeprefix("  platform: ")))
+            keys.append((manager, name, line.removeprefix("  platform: ")))
     assert len(keys) == len(lock.package)
     assert keys == sorted(keys)
     by_url = {}
     for p in lock.package:
+        if p.manager == "pip":
+            assert p.url.startswith("https://files.pythonhosted.org/packages/"), p.url
+            assert re.fullmatch(r"[0-9a-f]{64}", p.hash.sha256 or ""), p.name
+            continue
         assert p.manager == "conda"
         assert p.url.startswith(CANONICAL), p.url
         assert re.fullmatch(r"[0-9a-f]{32}", p.hash.md5 or ""), p.name
@@ -223,7 +231,8 @@ def test_conda_lock_renders_the_same_explicit_lines_as_ours(locked: Locked, vari
         theirs = [ln for ln in rendered[rendered.index("@EXPLICIT") + 1 :] if ln and not ln.startswith("#")]
         ours = package_lines(locked.root / "locks" / variant / f"conda-{platform}.lock")
         assert ours == theirs
-        assert len(ours) == len({p.name for p in lockfile.package if p.platform == platform})
+        conda = {p.name for p in lockfile.package if p.platform == platform and p.manager == "conda"}
+        assert len(ours) == len(conda)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -384,7 +393,7 @@ def test_narrowed_run_writes_only_that_variant_and_platform(
         rocker_project, "lock", "--variant", "cpu", "--platform", "linux-64", "--no-dockerfiles", *mirror_args
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout == "1 solved, 0 unchanged, 0 failed; 2 file(s) written\n"
+    assert result.stdout == "1 solved, 0 unchanged, 0 failed; 3 file(s) written\n"
     written = sorted(
         p.relative_to(rocker_project).as_posix() for p in rocker_project.rglob("*") if p.is_file()
     )
@@ -396,7 +405,7 @@ def test_narrowed_run_writes_only_that_variant_and_platform(
         "overlays/spatial.yml",
     ]
     assert [p for p in written if not p.startswith("cache/")] == sorted(
-        [*inputs, "locks/cpu/conda-linux-64.lock", "locks/cpu/conda-lock.yml"]
+        [*inputs, "locks/cpu/conda-linux-64.lock", "locks/cpu/conda-lock.yml", "locks/cpu/pip-linux-64.txt"]
     )
     assert conda_lock_file(rocker_project, "cpu").metadata.platforms == ["linux-64"]
     text = (rocker_project / "locks/cpu/conda-linux-64.lock").read_text(encoding="utf-8")
@@ -427,6 +436,7 @@ def test_narrowed_run_with_dockerfiles_skips_the_partly_locked_variant(
     assert sorted(p.name for p in (rocker_project / "locks").rglob("*") if p.is_file()) == [
         "conda-linux-64.lock",
         "conda-lock.yml",
+        "pip-linux-64.txt",
     ]
     assert not (rocker_project / "dockerfiles/Dockerfile.cpu").exists()
 

@@ -96,7 +96,12 @@ def _lock_data(variant: str) -> dict:
 
 
 def conda_lock(variant: str, platform: str) -> list[Pkg]:
-    return [Pkg(p["name"], p["version"]) for p in _lock_data(variant)["package"] if p["platform"] == platform]
+    packages = _lock_data(variant)["package"]
+    return [
+        Pkg(p["name"], p["version"])
+        for p in packages
+        if p["platform"] == platform and p["manager"] == "conda"
+    ]
 
 
 def resolve_variant(

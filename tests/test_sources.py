@@ -460,7 +460,7 @@ PLATFORMS = "linux-64, linux-aarch64, linux-ppc64le, osx-64, osx-arm64, win-64"
         (
             CONFIG + "lockfiles: locks\n",
             "envsplit.yml:5: lockfiles: unknown key; expected one of version, environment, overlays-dir, "
-            "platforms, virtual-packages, output, mirrors, variants, docker",
+            "platforms, virtual-packages, output, mirrors, pypi-index, pypi-mapping, variants, docker",
         ),
         (
             "environment: [a]\n" + CONFIG,

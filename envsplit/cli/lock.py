@@ -8,7 +8,7 @@ import click
 
 from envsplit.channels import parse_mirror_option
 from envsplit.cli import cli
-from envsplit.cli.options import cache_dir_option, mirror_option, timeout_option
+from envsplit.cli.options import cache_dir_option, mirror_option, pypi_index_option, timeout_option
 from envsplit.cli.progress import CliReporter
 from envsplit.errors import InputError
 from envsplit.inputs.project import read_project
@@ -31,6 +31,7 @@ from envsplit.locking.run import lock_project
 @click.option("--force", is_flag=True, help="Solve again even where the inputs did not change.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the stale locks if any.")
 @mirror_option("; locks keep the canonical URLs")
+@pypi_index_option()
 @cache_dir_option()
 @timeout_option()
 @click.option(
@@ -59,6 +60,7 @@ def lock_command(
     check: bool,
     mirrors: tuple[str, ...],
     cache_dir: Path | None,
+    pypi_index: str | None,
     no_dockerfiles: bool,
     update: bool,
     packages: tuple[str, ...],
@@ -70,7 +72,10 @@ def lock_command(
     format, all platforms) and conda-<platform>.lock (explicit, installable
     with conda, mamba or micromamba). A variant with a base also gets
     layer-<platform>.lock: only what it adds on top of its base, whose
-    packages stay pinned exactly.
+    packages stay pinned exactly. A variant with pip entries also gets
+    pip-<platform>.txt (and pip-layer-<platform>.txt for an extension),
+    resolved with uv for the locked Python; what conda provides is not
+    taken from PyPI.
 
     Unchanged inputs mean no solve and no write. Otherwise the solve keeps
     each package at its locked build where the specs allow, so an unrelated
@@ -92,6 +97,7 @@ def lock_command(
         cache_dir=cache_dir,
         dockerfiles=not no_dockerfiles,
         jobs=jobs,
+        pypi_index=pypi_index,
     )
     project = read_project(obj["project"])
     reporter = CliReporter(obj["verbosity"])

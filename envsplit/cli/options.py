@@ -42,6 +42,36 @@ def mirror_option(purpose: str) -> Callable[[Any], Any]:
     )
 
 
+def _check_pypi_index(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A URL as given; a folder made absolute, as the user's shell meant it (like --mirror)."""
+    if value is None:
+        return None
+    from urllib.parse import urlparse
+
+    from envsplit.channels import mirror_target_problem
+    from envsplit.redact import redact_text
+
+    problem = mirror_target_problem(value) if value else "expected a URL or a folder"
+    if problem:
+        raise InputError(f"--pypi-index {redact_text(value)!r}: {problem}")
+    if urlparse(value).scheme in ("http", "https", "file"):
+        return value
+    return str(Path(value).absolute())
+
+
+def pypi_index_option() -> Callable[[Any], Any]:
+    """``--pypi-index URL|FOLDER``: where the pip entries' index is read; the locks keep the public URLs."""
+    return click.option(
+        "--pypi-index",
+        metavar="URL|FOLDER",
+        envvar="ENVSPLIT_PYPI_INDEX",
+        callback=_check_pypi_index,
+        help="Read the PyPI index (pypi-index: in envsplit.yml, default https://pypi.org/simple) from this "
+        "http(s) mirror or local simple-index folder; locks keep the public file URLs "
+        "(env ENVSPLIT_PYPI_INDEX).",
+    )
+
+
 def cache_dir_option(what: str = "Repodata cache") -> Callable[[Any], Any]:
     return click.option(
         "--cache-dir",

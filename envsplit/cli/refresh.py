@@ -8,7 +8,13 @@ import click
 
 from envsplit.channels import parse_mirror_option
 from envsplit.cli import cli
-from envsplit.cli.options import cache_dir_option, mirror_option, output_option, timeout_option
+from envsplit.cli.options import (
+    cache_dir_option,
+    mirror_option,
+    output_option,
+    pypi_index_option,
+    timeout_option,
+)
 from envsplit.cli.progress import CliReporter
 from envsplit.errors import InputError
 from envsplit.generated import write
@@ -26,6 +32,7 @@ from envsplit.locking.refresh import refresh
 @click.option("--exit-code", is_flag=True, help="Exit 3 when anything changed (for scripts); default is 0.")
 @click.option("--no-sizes", is_flag=True, help="Do not look download sizes up in the channels' repodata.")
 @mirror_option("; locks keep the canonical URLs")
+@pypi_index_option()
 @cache_dir_option()
 @timeout_option()
 @click.pass_obj
@@ -35,6 +42,7 @@ def refresh_command(
     exit_code: bool,
     no_sizes: bool,
     mirrors: tuple[str, ...],
+    pypi_index: str | None,
     cache_dir: Path | None,
 ) -> None:
     """Relock every variant from scratch, re-render dockerfiles/, and describe what changed.
@@ -49,7 +57,9 @@ def refresh_command(
     project = read_project(obj["project"])
     if output_markdown is not None:
         _check_writable(output_markdown)
-    options = LockOptions(mirrors=dict(parse_mirror_option(m) for m in mirrors), cache_dir=cache_dir)
+    options = LockOptions(
+        mirrors=dict(parse_mirror_option(m) for m in mirrors), cache_dir=cache_dir, pypi_index=pypi_index
+    )
     reporter = CliReporter(obj["verbosity"])
     try:
         result = refresh(project, options, reporter, sizes=not no_sizes)

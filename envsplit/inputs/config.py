@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from envsplit.channels import mirror_target_problem
 from envsplit.inputs import yaml_lines as _yaml
@@ -35,6 +36,8 @@ CONFIG_KEYS = (
     "virtual-packages",
     "output",
     "mirrors",
+    "pypi-index",
+    "pypi-mapping",
     "variants",
     "docker",
 )
@@ -96,6 +99,42 @@ def read_mirrors(src: _yaml.Source, data: Any, problems: Problems) -> dict[str, 
                 raise src.error(f"mirrors.{channel}", problem, mirrors_raw, channel)
             mirrors[channel] = url
     return mirrors
+
+
+def read_pypi_index(src: _yaml.Source, root: Path, data: Any) -> str | None:
+    """``pypi-index:``: an http(s) index URL, or a folder of the project holding a PEP 503 simple index."""
+    value = data.get("pypi-index")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise src.error(
+            "pypi-index", "expected a URL or a folder path, e.g. https://pypi.org/simple", data, "pypi-index"
+        )
+    problem = mirror_target_problem(value)
+    if problem:
+        raise src.error("pypi-index", problem, data, "pypi-index")
+    if urlparse(value).scheme in ("http", "https"):
+        return value
+    project_path(src, root, value, "pypi-index", data, "pypi-index")
+    return value
+
+
+def read_pypi_mapping(src: _yaml.Source, root: Path, data: Any) -> Path | None:
+    """``pypi-mapping:``: the project's file of conda-name -> PyPI-name overrides."""
+    value = data.get("pypi-mapping")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise src.error("pypi-mapping", "expected a path to a YAML file in the project", data, "pypi-mapping")
+    path = project_path(src, root, value, "pypi-mapping", data, "pypi-mapping")
+    if not path.is_file():
+        raise src.error(
+            "pypi-mapping",
+            f"{_yaml.display_path(path)} does not exist; create it or remove the key",
+            data,
+            "pypi-mapping",
+        )
+    return path
 
 
 def read_output(src: _yaml.Source, root: Path, data: Any) -> Path:

@@ -22,6 +22,8 @@ from envsplit.inputs.config import (
     read_mirrors,
     read_output,
     read_platforms,
+    read_pypi_index,
+    read_pypi_mapping,
 )
 from envsplit.inputs.environment import ENV_KEYS, read_environment
 from envsplit.inputs.overlay import OVERLAY_KEYS, read_overlay
@@ -58,6 +60,8 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
     mirrors: dict[str, str] = {}
     overlays_dir = output = None
     docker = DockerConfig()
+    pypi_index: str | None = None
+    pypi_mapping: Path | None = None
     variants: dict[str, VariantConfig] = {}
     with problems.check():
         environment = read_environment(environment_path(src, root, data), problems)
@@ -76,6 +80,10 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         output = read_output(src, root, data)
     with problems.check():
         docker = read_docker(src, root, data, problems)
+    with problems.check():
+        pypi_index = read_pypi_index(src, root, data)
+    with problems.check():
+        pypi_mapping = read_pypi_mapping(src, root, data)
     reader = VariantsReader(src, root, overlays_dir, docker.repository, problems)
     with problems.check():
         variants = reader.read(data)
@@ -92,6 +100,8 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         output=output,
         mirrors=mirrors,
         docker=docker,
+        pypi_index=pypi_index,
+        pypi_mapping=pypi_mapping,
     )
 
 

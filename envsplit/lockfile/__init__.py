@@ -1,4 +1,4 @@
-"""Lockfiles in conda-lock's formats: the unified conda-lock.yml and explicit per-platform files."""
+"""Lockfiles in conda-lock's formats (the unified conda-lock.yml, explicit per-platform files) and pip files."""
 
 from __future__ import annotations
 
@@ -13,6 +13,14 @@ def explicit_name(platform: str) -> str:
 
 def layer_name(platform: str) -> str:
     return f"layer-{platform}.lock"
+
+
+def pip_name(platform: str) -> str:
+    return f"pip-{platform}.txt"
+
+
+def pip_layer_name(platform: str) -> str:
+    return f"pip-layer-{platform}.txt"
 
 
 def variant_dir(output: Path, variant: str) -> Path:

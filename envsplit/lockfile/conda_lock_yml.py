@@ -54,8 +54,10 @@ def build(
     hashes: Mapping[str, str],
     sources: Sequence[str],
     custom: Mapping[str, str],
+    pip: Mapping[str, Sequence[Any]] | None = None,
 ) -> Any:
-    """A conda-lock ``Lockfile`` (v2 model) for every platform in ``packages``."""
+    """A conda-lock ``Lockfile`` (v2 model) for every platform in ``packages``; ``pip`` adds each platform's
+    pip packages (envsplit.pip.resolve.PipPackage) as ``manager: pip`` entries, as conda-lock writes them."""
     preload()
     from conda_lock.lockfile.v2prelim.models import HashModel, LockedDependency, Lockfile, LockMeta
 
@@ -72,6 +74,20 @@ def build(
             build=p.build,
         )
         for platform, pkgs in sorted(packages.items())
+        for p in pkgs
+    ]
+    deps += [
+        LockedDependency(
+            name=p.name,
+            version=p.version,
+            manager="pip",
+            platform=platform,
+            dependencies={},  # installed with --no-deps: every package is listed
+            url=p.url,
+            hash=HashModel(sha256=p.sha256),
+            categories={"main"},
+        )
+        for platform, pkgs in sorted((pip or {}).items())
         for p in pkgs
     ]
     meta = LockMeta(

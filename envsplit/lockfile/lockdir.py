@@ -9,18 +9,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envsplit.channels import canonical_url
 from envsplit.errors import InputError
 from envsplit.inputs.yaml_lines import display_path
-from envsplit.lockfile import LOCK_NAME, explicit, explicit_name, header, layer_name, variant_dir
+from envsplit.lockfile import (
+    LOCK_NAME,
+    explicit,
+    explicit_name,
+    header,
+    layer_name,
+    pip_layer_name,
+    pip_name,
+    variant_dir,
+)
 from envsplit.models import LockedPackage
+
+if TYPE_CHECKING:
+    from envsplit.pip.resolve import PipPackage
 
 
 class LockDir:
-    def __init__(self, output: Path, variant: str, base: str | None = None) -> None:
+    def __init__(self, output: Path, variant: str, base: str | None = None, pip: bool = False) -> None:
         self.variant = variant
         self.base = base
+        self.has_pip = pip  # the variant has pip entries: its lock includes the pip files
         self.path = variant_dir(output, variant)
         self.lock_path = self.path / LOCK_NAME
         self._lines: dict[Path, list[str]] = {}
@@ -33,14 +47,31 @@ class LockDir:
     def layer(self, platform: str) -> Path:
         return self.path / layer_name(platform)
 
+    @staticmethod
+    def pip_name(platform: str) -> str:
+        return pip_name(platform)
+
+    @staticmethod
+    def pip_layer_name(platform: str) -> str:
+        return pip_layer_name(platform)
+
+    def pip(self, platform: str) -> Path:
+        return self.path / pip_name(platform)
+
+    def pip_layer(self, platform: str) -> Path:
+        return self.path / pip_layer_name(platform)
+
+    def pip_files(self, platform: str) -> list[Path]:
+        return [self.pip(platform), self.pip_layer(platform)] if self.base else [self.pip(platform)]
+
     def installed(self, platform: str) -> Path:
         """The file an image installs on ``platform``: the layer of an extension, else the full lock."""
         return self.layer(platform) if self.base else self.explicit(platform)
 
     def files(self, platform: str) -> list[Path]:
         """Every file that holds (part of) the lock of ``platform``."""
-        out = [self.lock_path, self.explicit(platform)]
-        return [*out, self.layer(platform)] if self.base else out
+        out = [self.lock_path, self.explicit(platform), *([self.layer(platform)] if self.base else [])]
+        return [*out, *self.pip_files(platform)] if self.has_pip else out
 
     def exists(self) -> bool:
         return self.lock_path.exists()
@@ -56,6 +87,46 @@ class LockDir:
         from envsplit.lockfile.verify import read_pins
 
         return read_pins(self.lock_path)
+
+    @cached_property
+    def pip_pins(self) -> dict[str, dict[str, tuple[str, str]]]:
+        """Platform -> name -> (url, sha256) of conda-lock.yml's ``manager: pip`` entries."""
+        from envsplit.lockfile.verify import read_pip_pins
+
+        return read_pip_pins(self.lock_path)
+
+    def pip_lines(self, platform: str, layer: bool = False) -> list[str]:
+        """The ``name==version --hash=sha256:...`` lines of the pip file (or layer); [] when there is none."""
+        path = self.pip_layer(platform) if layer else self.pip(platform)
+        lines = self._lines.get(path)
+        if lines is None:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return []
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"{display_path(path)}: cannot be read ({exc})") from None
+            lines = self._lines[path] = [
+                ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+            ]
+        return lines
+
+    def pip_packages(self, platform: str) -> tuple[PipPackage, ...]:
+        """The locked pip packages of ``platform``: the pip file's versions and hashes, conda-lock.yml's URLs."""
+        from envsplit.pip.resolve import PipPackage
+
+        try:
+            pins = self.pip_pins.get(platform, {})
+            lines = self.pip_lines(platform)
+        except InputError:
+            return ()
+        out = []
+        for line in lines:
+            name, _, rest = line.partition("==")
+            version, _, digest = rest.partition(" --hash=sha256:")
+            url = pins.get(name, ("", ""))[0]
+            out.append(PipPackage(name, version, url, digest, None))
+        return tuple(out)
 
     def tampered(self, path: Path) -> str | None:
         try:
@@ -163,3 +234,4 @@ class LockDir:
         self._tampered.clear()
         self.__dict__.pop("hashes", None)
         self.__dict__.pop("pins", None)
+        self.__dict__.pop("pip_pins", None)

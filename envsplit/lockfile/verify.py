@@ -40,7 +40,7 @@ _ENTRY_RE = (
     rf"- name: ({_P})\n(?:{_OTHER})*"
     rf"  manager: ({_P})\n  platform: ({_P})\n"
     r"  dependencies:(?: \{\})?\n(?:    [^\n]*\n)*"
-    rf"  url: ({_P})\n  hash:\n(?:    md5: ({_P})\n)?    sha256: {_P}\n(?:{_OTHER})*"
+    rf"  url: ({_P})\n  hash:\n(?:    md5: ({_P})\n)?    sha256: ({_P})\n(?:{_OTHER})*"
 )
 _ENTRY = re.compile(_ENTRY_RE)
 _FIELDS = ("name", "manager", "platform", "url")
@@ -59,8 +59,17 @@ def _scan(text: str) -> list[dict[str, str]] | None:
         if m.start() != pos:  # something between two entries that is not an entry
             return None
         pos = m.end()
-        name, manager, platform, url, md5 = m.groups()
-        entries.append({"name": name, "manager": manager, "platform": platform, "url": url, "md5": md5 or ""})
+        name, manager, platform, url, md5, sha256 = m.groups()
+        entries.append(
+            {
+                "name": name,
+                "manager": manager,
+                "platform": platform,
+                "url": url,
+                "md5": md5 or "",
+                "sha256": sha256,
+            }
+        )
     return entries if pos == len(section) else None
 
 
@@ -82,6 +91,7 @@ def _load(path: Path, text: str) -> list[dict[str, str]]:
         fields: dict[str, Any] = {k: raw.get(k) for k in _FIELDS} if isinstance(raw, dict) else {}
         digests = raw.get("hash") if isinstance(raw, dict) else None
         fields["md5"] = digests.get("md5") if isinstance(digests, dict) else ""
+        sha256 = digests.get("sha256") if isinstance(digests, dict) else ""
         for key, value in fields.items():
             if not isinstance(value, str) and not (key == "md5" and fields.get("manager") != "conda"):
                 name, platform = fields.get("name"), fields.get("platform")
@@ -90,12 +100,21 @@ def _load(path: Path, text: str) -> list[dict[str, str]]:
                     f"{display_path(path)}: {where}: {'hash.md5' if key == 'md5' else key} is missing or "
                     "not a string; regenerate it with 'envsplit lock --force'"
                 )
-        entries.append({k: str(v or "") for k, v in fields.items()})
+        entries.append({**{k: str(v or "") for k, v in fields.items()}, "sha256": str(sha256 or "")})
     return entries
 
 
 def read_pins(path: Path) -> Pins:
     """Platform -> name -> (url, md5) of the conda packages in conda-lock.yml ``path``; a bad file is an InputError."""
+    return _pins(path, "conda", "md5")
+
+
+def read_pip_pins(path: Path) -> Pins:
+    """Platform -> name -> (url, sha256) of the ``manager: pip`` packages in conda-lock.yml ``path``."""
+    return _pins(path, "pip", "sha256")
+
+
+def _pins(path: Path, manager: str, digest: str) -> Pins:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -105,14 +124,14 @@ def read_pins(path: Path) -> Pins:
         entries = _load(path, text)
     pins: Pins = {}
     for e in entries:
-        if e["manager"] != "conda":
+        if e["manager"] != manager:
             continue
         same = pins.setdefault(e["platform"], {})
         if e["name"] in same:
             raise InputError(
                 f"{display_path(path)}: {e['name']} ({e['platform']}) is listed twice; regenerate it"
             )
-        same[e["name"]] = (e["url"], e.get("md5") or "")
+        same[e["name"]] = (e["url"], e.get(digest) or "")
     return pins
 
 
@@ -191,6 +210,29 @@ def _layer_problem(
     return f"{shown}: packages ({platform}) are not in the order of the full lock"
 
 
+def _pip_problem(folder: LockDir, platform: str) -> str | None:
+    """The pip file must list exactly conda-lock.yml's pip packages of ``platform``, with the same sha256."""
+    path = folder.pip(platform)
+    if not path.exists():
+        return None
+    found: dict[str, str] = {}
+    for line in folder.pip_lines(platform):
+        name, _, rest = line.partition("==")
+        found[name] = rest.partition(" --hash=sha256:")[2]
+    expected = {name: sha256 for name, (_, sha256) in folder.pip_pins.get(platform, {}).items()}
+    for name in sorted(set(found) | set(expected)):
+        if found.get(name) != expected.get(name):
+            what = (
+                f"is not in {LOCK_NAME}"
+                if name not in expected
+                else f"of {LOCK_NAME} is missing"
+                if name not in found
+                else f"has another sha256 than {LOCK_NAME}'s"
+            )
+            return f"{display_path(path)}: pip package {redact_text(name)!r} ({platform}) {what}"
+    return None
+
+
 def check_platform(
     folder: LockDir,
     platform: str,
@@ -213,7 +255,9 @@ def check_platform(
     if not folder.explicit(platform).exists():
         return None
     full = folder.lines(platform)
-    problem = _explicit_problem(folder.explicit(platform), full, platform, pins)
+    problem = _explicit_problem(folder.explicit(platform), full, platform, pins) or _pip_problem(
+        folder, platform
+    )
     if problem or base_lines is None:
         return problem
     if not folder.layer(platform).exists():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from envsplit.channels import canonical_url
 from envsplit.models import VariantSpec
@@ -13,8 +14,15 @@ from envsplit.models import VariantSpec
 FORMAT = 1
 
 
-def input_hash(variant: VariantSpec, platform: str, base_lines: Sequence[str] | None) -> str:
-    payload = {
+def input_hash(
+    variant: VariantSpec,
+    platform: str,
+    base_lines: Sequence[str] | None,
+    pip: Mapping[str, Any] | None = None,
+) -> str:
+    """``pip``: the pip step's inputs (entries, index, mapping overrides, the base's pip lines), for a
+    variant with pip entries; a variant without them hashes as it always did."""
+    payload: dict[str, Any] = {
         "format": FORMAT,
         "platform": platform,
         # The written form: ${VAR} as a placeholder, literal credentials stripped. A token's value is neither
@@ -27,4 +35,6 @@ def input_hash(variant: VariantSpec, platform: str, base_lines: Sequence[str] | 
         if base_lines is not None
         else None,
     }
+    if pip is not None:
+        payload["pip"] = dict(pip)
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

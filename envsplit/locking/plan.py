@@ -7,7 +7,7 @@ from pathlib import Path
 
 from envsplit.channels import check_mirrors
 from envsplit.errors import InputError
-from envsplit.inputs.compose import base_chain, compose, variant_order
+from envsplit.inputs.compose import _pip_name, base_chain, compose, variant_order
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.models import Project, VariantSpec
 
@@ -24,6 +24,7 @@ class LockOptions:
     update: tuple[str, ...] | None = None
     dockerfiles: bool = True  # render dockerfiles/ from what locked (and refuse hand-edited ones up front)
     jobs: int | None = None  # chains solved at once; None: one per independent chain, up to the CPU count
+    pypi_index: str | None = None  # where the PyPI index is read this run (a mirror of the project's index)
 
 
 def select(project: Project, options: LockOptions) -> list[tuple[VariantSpec, list[str]]]:
@@ -65,11 +66,13 @@ def check_update_names(
     known: set[str] = set()
     for spec, platforms in plan:
         known.update(d.name for d in spec.dependencies)
-        folder = LockDir(project.output, spec.name, spec.base)
+        known.update(_pip_name(r) for r in spec.pip)
+        folder = LockDir(project.output, spec.name, spec.base, bool(spec.pip))
         for platform in platforms:
             if folder.explicit(platform).exists():
                 known.update(p.name for p in folder.packages(platform))
-    unknown = sorted(set(names) - known)
+            known.update(line.partition("==")[0] for line in folder.pip_lines(platform))
+    unknown = sorted(n for n in set(names) if n not in known and _pip_name(n) not in known)
     if unknown:
         raise InputError(
             f"--update {' '.join(unknown)}: not in any selected lock or variant; "
@@ -97,6 +100,6 @@ def lock_paths(project: Project, plan: list[tuple[VariantSpec, list[str]]]) -> l
     """Every file a ``lock`` run may write for ``plan``, so that a path out of the project is refused up front."""
     out: list[Path] = []
     for spec, platforms in plan:
-        folder = LockDir(project.output, spec.name, spec.base)
+        folder = LockDir(project.output, spec.name, spec.base, bool(spec.pip))
         out += dict.fromkeys([folder.lock_path, *(path for p in platforms for path in folder.files(p))])
     return out

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from envsplit.atomic import unchanged
 from envsplit.errors import InputError
@@ -19,10 +19,14 @@ from envsplit.inputs.compose import compose, variant_order
 from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.locking.outcome import LockOutcome, PairResult
+from envsplit.locking.pip_step import PipStep, check_entries
 from envsplit.locking.plan import LockOptions, check_update_names, leftovers, lock_paths, select
 from envsplit.locking.solve_chains import Pair, Stage, chains
 from envsplit.locking.solver import Solver
 from envsplit.models import LockedPackage, Project, VariantSpec
+
+if TYPE_CHECKING:
+    from envsplit.pip.resolve import PipPackage
 
 Plan = list[tuple[VariantSpec, list[str]]]
 
@@ -148,6 +152,7 @@ def _refuse(project: Project, options: LockOptions) -> tuple[Plan, list[str]]:
         check_inside([*lock_paths(project, plan), *(docker / n for n in names)], project.root)
     if options.update:
         check_update_names(project, options.update, plan)
+    check_entries(project, [spec for spec, _ in plan])
     return plan, refused
 
 
@@ -215,8 +220,11 @@ class _Run:
         self.reporter = reporter
         self.solvers = solvers
         self.specs = _compose_all(project)
-        self.dirs = {n: LockDir(project.output, n, s.base) for n, s in self.specs.items()}
-        self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin)
+        self.dirs = {n: LockDir(project.output, n, s.base, bool(s.pip)) for n, s in self.specs.items()}
+        self.pip = PipStep(project, options.pypi_index)
+        if any(s.pip for s in self.specs.values()):
+            self.pip.hash_inputs  # noqa: B018 - a bad pypi-mapping file is refused before any solve
+        self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin, self.pip)
         self.results: list[PairResult] = []
         self.written: list[Path] = []
         self.warnings: list[str] = []
@@ -226,18 +234,19 @@ class _Run:
 
     def close(self) -> None:
         self.solvers.close()
+        self.pip.close()
 
     def lock(self, plan: Plan) -> None:
         self.reporter.start(sum(len(p) for _, p in plan))
         with self.stage.running(plan, jobs_for(self.options, len(chains(plan)))) as pending:
+            if any(spec.pip for spec, _ in plan):
+                # A pip entry's bad input shows only after its conda solve: wait for every pair before
+                # writing anything, so that a refused run writes nothing.
+                for spec, platforms in plan:
+                    for p in platforms:
+                        pending[spec.name, p].result()
             for spec, platforms in plan:  # base-first: a base is written before its extensions are settled
                 self.settle(spec, [pending[spec.name, p].result() for p in platforms])
-        pip = sorted({p for spec, _ in plan for p in spec.pip})
-        if pip and any(r.status == "locked" for r in self.results):  # not on every no-op or --check
-            self.warnings.append(
-                "pip entries are kept in the composed variants but not locked yet: " + ", ".join(pip)
-            )
-            self.reporter.warn(self.warnings[-1])
 
     def settle(self, spec: VariantSpec, pairs: list[Pair]) -> None:
         """Unchanged, stale, failed or locked: the results of ``spec``'s pairs, and its files written."""
@@ -318,7 +327,10 @@ class _Run:
                 return False
             if set(folder.lines(platform)) != {p.explicit_line() for p in pair.packages or []}:
                 return False
-        return True
+            if spec.pip and _pip_key(folder.pip_packages(platform)) != _pip_key(pair.pip or ()):
+                return False
+        # pip files of a variant that has no pip entries any more are to be deleted
+        return spec.pip != () or not any(f.exists() for p in spec.platforms for f in folder.pip_files(p))
 
     def _write(
         self,
@@ -342,6 +354,8 @@ class _Run:
             set(solved),
             lambda platform: self.base_lines(spec, platform) if spec.base else [],
             {p: pair.lines for p, pair in solved.items() if pair.lines is not None},
+            self._pip(spec, solved, packages),
+            lambda platform: self.stage.base_pip(spec, platform, self.stage.done),
         )
         self.lines[spec.name] = dict(rendered.lines)
         # Identical content is not rewritten: mtimes stay, and the summary counts real changes.
@@ -349,10 +363,22 @@ class _Run:
         write_files(files, root=self.project.root)
         folder = self.dirs[spec.name]
         for platform in extra:
-            folder.explicit(platform).unlink(missing_ok=True)
-            folder.layer(platform).unlink(missing_ok=True)
+            for path in (folder.explicit(platform), folder.layer(platform), *folder.pip_files(platform)):
+                path.unlink(missing_ok=True)
+        if not spec.pip:  # its pip entries were all removed
+            for path in (f for p in spec.platforms for f in folder.pip_files(p)):
+                path.unlink(missing_ok=True)
         folder.forget()
         self.written.extend(sorted(files))
+
+    def _pip(
+        self, spec: VariantSpec, solved: dict[str, Pair], packages: dict[str, list[LockedPackage]]
+    ) -> dict[str, tuple[PipPackage, ...]] | None:
+        """Each platform's pip packages: solved now, or kept from the files of a carried platform."""
+        if not spec.pip:
+            return None
+        folder = self.dirs[spec.name]
+        return {p: solved[p].pip or () if p in solved else folder.pip_packages(p) for p in packages}
 
     def _base_missing(self, spec: VariantSpec, platform: str) -> None:
         status = "stale" if self.options.check else "failed"
@@ -371,6 +397,10 @@ class _Run:
         result = PairResult(variant, platform, status, detail)
         self.results.append(result)
         self.reporter.done(result)
+
+
+def _pip_key(packages: Sequence[PipPackage]) -> list[tuple[str, str, str, str]]:
+    return [(p.name, p.version, p.url, p.sha256) for p in packages]
 
 
 def _compose_all(project: Project) -> dict[str, VariantSpec]:

@@ -14,14 +14,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from envsplit.errors import InputError, SolveError
+from envsplit.inputs.compose import _pip_name
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.locking.input_hash import input_hash
 from envsplit.locking.layering import LayeredSolver
 from envsplit.locking.plan import LockOptions
 from envsplit.locking.solver import Solver
 from envsplit.models import Dependency, LockedPackage, VariantSpec
+
+if TYPE_CHECKING:
+    from envsplit.locking.pip_step import PipStep
+    from envsplit.pip.resolve import PipPackage
 
 Key = tuple[str, str]  # (variant, platform)
 Chain = list[tuple[VariantSpec, str]]
@@ -40,6 +46,9 @@ class Pair:
     packages: list[LockedPackage] | None = None  # the solution, when solved
     lines: list[str] | None = None  # its explicit lines, in install order
     error: str = ""  # the solver's explanation, when it failed
+    pip: tuple[PipPackage, ...] | None = (
+        None  # every pip package (its base's too), when solved with pip entries
+    )
 
     @property
     def failed(self) -> bool:
@@ -71,8 +80,10 @@ class Stage:
         dirs: Mapping[str, LockDir],
         solver: Callable[[], Solver],
         begin: Callable[[str, str], None],
+        pip: PipStep | None = None,
     ) -> None:
         self.options = options
+        self.pip = pip
         self.specs = specs
         self.dirs = dirs
         self._solver = solver
@@ -132,7 +143,7 @@ class Stage:
             base_lines = self.base_lines(spec, platform, done)
             if base_lines is None:
                 return Pair(spec, platform, "blocked")
-        digest = input_hash(spec, platform, base_lines)
+        digest = input_hash(spec, platform, base_lines, self.pip_inputs(spec, platform, done))
         why = self.why_stale(spec, platform, digest, base_lines)
         if not why:
             return Pair(spec, platform, "fresh", digest=digest)
@@ -145,7 +156,8 @@ class Stage:
         base_lines = self.base_lines(spec, platform, done) if spec.base is not None else None
         if spec.base is not None and base_lines is None:
             return None
-        pair = Pair(spec, platform, "solve", why, input_hash(spec, platform, base_lines))
+        digest = input_hash(spec, platform, base_lines, self.pip_inputs(spec, platform, done))
+        pair = Pair(spec, platform, "solve", why, digest)
         self.solve(pair, done)
         return pair
 
@@ -156,6 +168,30 @@ class Stage:
         if base is not None and base.action != "fresh":
             return base.lines  # solved now, or None: failed, stale or blocked
         return self.trusted_lines(self.specs[spec.base], platform)
+
+    def pip_inputs(self, spec: VariantSpec, platform: str, done: Mapping[Key, Pair]) -> dict[str, Any] | None:
+        """The pip step's part of the input hash; None for a variant without pip entries."""
+        if not spec.pip or self.pip is None:
+            return None
+        from envsplit.locking.pip_step import pip_lines_digest
+
+        base: list[str] = []
+        if spec.base is not None:
+            solved = done.get((spec.base, platform))
+            if solved is not None and solved.action != "fresh":
+                base = [f"{p.name}=={p.version} --hash=sha256:{p.sha256}" for p in solved.pip or ()]
+            else:
+                base = self.dirs[spec.base].pip_lines(platform)
+        return {**self.pip.hash_inputs, "entries": sorted(spec.pip), "base": pip_lines_digest(base)}
+
+    def base_pip(self, spec: VariantSpec, platform: str, done: Mapping[Key, Pair]) -> tuple[PipPackage, ...]:
+        """The pip packages of ``spec``'s base on ``platform`` as they stand after this run."""
+        if spec.base is None:
+            return ()
+        solved = done.get((spec.base, platform))
+        if solved is not None and solved.action != "fresh":
+            return solved.pip or ()
+        return self.dirs[spec.base].pip_packages(platform)
 
     def trusted_lines(self, spec: VariantSpec, platform: str) -> list[str] | None:
         """The lines of ``spec``'s lock on disk when its files are intact and agree; else None."""
@@ -191,7 +227,13 @@ class Stage:
         update = self.options.update
         if update is None:
             return False
-        return not update or any(p.name in update for p in self.dirs[name].locked(platform))
+        if not update:
+            return True
+        folder = self.dirs[name]
+        pip = {ln.partition("==")[0] for ln in folder.pip_lines(platform)} if folder.has_pip else set()
+        return any(p.name in update for p in folder.locked(platform)) or any(
+            _pip_name(n) in pip for n in update
+        )
 
     def previous(self, name: str, platform: str) -> list[LockedPackage]:
         """The builds to keep where the specs allow: the current lock, less what --update frees."""
@@ -221,6 +263,10 @@ class Stage:
             return
         # A re-solve that found what is locked keeps the file's order: no conda-lock import to order it again.
         pair.lines = self.dirs[spec.name].same_lines(platform, pair.packages) or explicit_lines(pair.packages)
+        if (
+            spec.pip and self.pip is not None
+        ):  # bad pip input is an InputError: the run stops, writing nothing
+            pair.pip = self.pip.resolve(spec, platform, pair.packages, self.base_pip(spec, platform, done))
 
     def check_names(self) -> None:
         """Once, before the first solve (see :func:`check_names`); the other chains wait for it."""
