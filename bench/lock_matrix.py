@@ -136,6 +136,7 @@ class Measurements:
     lock: list[Run] = field(default_factory=list)
     relock: list[Run] = field(default_factory=list)
     noop: list[Run] = field(default_factory=list)
+    lock_without_pip: list[Run] = field(default_factory=list)  # the same first lock, pip entries left out
     bare_pairs: list[list[dict[str, Any]]] = field(default_factory=list)  # per repeat, per pair
     locked_files: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
@@ -230,6 +231,21 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def strip_pip(project: Path) -> Path:
+    """The project with every pip entry left out: the difference in lock time is the pip step's share."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    env = yaml.load(project / "environment.yml")
+    env["dependencies"] = [d for d in env["dependencies"] if not isinstance(d, dict)]
+    yaml.dump(env, project / "environment.yml")
+    for overlay in (project / "overlays").glob("*.yml"):
+        data = yaml.load(overlay)
+        if data and data.pop("pip", None) is not None:
+            yaml.dump(data, overlay)
+    return project
+
+
 def expect_summary(run: Run, solved: int, unchanged: int, what: str) -> None:
     want = f"{solved} solved, {unchanged} unchanged, 0 failed"
     if want not in run.stdout:
@@ -249,6 +265,8 @@ def measure(channels_dir: Path, problems: list[Problem], repeat: int, warmup: in
     mirrors = [
         arg for name, folder in mirror_map(channels_dir).items() for arg in ("--mirror", f"{name}={folder}")
     ]
+    # The pip entries are resolved against the bundled PyPI snapshot: no benchmark reaches the network.
+    mirrors += ["--pypi-index", str(REPO / "tests" / "data" / "pypi" / "simple")]
     envsplit = envsplit_command()
     with tempfile.TemporaryDirectory(prefix="envsplit-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -282,7 +300,12 @@ def measure(channels_dir: Path, problems: list[Problem], repeat: int, warmup: in
                 run = timed([*envsplit, "-C", str(project), *args, *mirrors], run_dir, env)
                 expect_summary(run, *counts, what=f"envsplit {' '.join(args)} ({kind})")
                 results.append(run)
+            bare_project = strip_pip(copy_project(run_dir / "project-without-pip"))
+            env["ENVSPLIT_CACHE_DIR"] = str(run_dir / "cache-without-pip")
+            without_pip = timed([*envsplit, "-C", str(bare_project), "lock", *mirrors], run_dir, env)
+            expect_summary(without_pip, len(problems), 0, "envsplit lock (pip entries left out)")
             if keep:
+                m.lock_without_pip.append(without_pip)
                 m.bare.append(bare)
                 m.lock.append(results[0])
                 m.relock.append(results[1])
@@ -355,6 +378,11 @@ def report(
         f"cpu s (user+sys, median; not judged): bare {cpu[0]:.2f}, lock {cpu[1]:.2f} ({cpu[1] / cpu[0]:.2f}x), "
         f"relock {cpu[2]:.2f} ({cpu[2] / cpu[0]:.2f}x), no-op {cpu[3]:.2f}"
     )
+    pip_share = lock - median(m.lock_without_pip)
+    lines.append(
+        f"pip step (first lock minus the same lock without pip entries; not judged): {pip_share:.2f} s, "
+        f"{pip_share / lock:.0%} of the first lock"
+    )
     lines.append("")
     lines += [f"{verdict(ok)}  {name}" for name, ok in checks.items()]
     lines.append("")
@@ -385,7 +413,7 @@ def write_matrix_project(dest: Path) -> Path:
         + "\n".join(variants)
         + "\ndocker:\n  repository: example.org/matrix\n  image: mambaorg/micromamba:2.3.3\n"
     )
-    return dest
+    return strip_pip(dest)  # compared with bare conda solves: the pip step is measured on the rocker project
 
 
 @dataclass

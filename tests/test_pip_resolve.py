@@ -104,10 +104,20 @@ def conda_lock(variant: str, platform: str) -> list[Pkg]:
     ]
 
 
+# What the rocker base installed from PyPI before environment.yml took them from conda (so that cpu-spatial's
+# conda layer does not put conda builds over the base image's pip ones): the case of a package pip must fetch.
+PIP_BEFORE = ("grpcio", "protobuf", "werkzeug")
+
+
 def resolve_variant(
-    variant: str, platform: str, entries: tuple[str, ...], index: str, **provided_changes: Provided
+    variant: str,
+    platform: str,
+    entries: tuple[str, ...],
+    index: str,
+    without: tuple[str, ...] = (),
+    **provided_changes: Provided,
 ) -> tuple[PipPackage, ...]:
-    packages = conda_lock(variant, platform)
+    packages = [p for p in conda_lock(variant, platform) if p.name not in without]
     provided = {**conda_provided(packages, bundled_mapping()), **provided_changes}
     target = pip_target(platform, packages, "2.28")
     return resolve([PipEntry(e, "environment.yml") for e in entries], provided, target, index, retries=0)
@@ -116,16 +126,21 @@ def resolve_variant(
 @pytest.fixture(scope="module")
 def rocker(pypi_server: str) -> dict[tuple[str, str], tuple[PipPackage, ...]]:
     index = f"{pypi_server}/simple"
-    return {
+    locked = {
         (variant, platform): resolve_variant(variant, platform, entries, index)
         for variant, entries in (("cpu", BASE_ENTRIES), ("cpu-spatial", SPATIAL_ENTRIES))
         for platform in ("linux-64", "linux-aarch64")
     }
+    for platform in ("linux-64", "linux-aarch64"):
+        locked["cpu-without-conda-grpcio", platform] = resolve_variant(
+            "cpu", platform, BASE_ENTRIES, index, without=PIP_BEFORE
+        )
+    return locked
 
 
 def test_rocker_base_entries_lock_with_conda_jupyter_server_and_pypi_tensorboard(rocker: dict) -> None:
     for platform in ("linux-64", "linux-aarch64"):
-        names = {p.name: p.version for p in rocker["cpu", platform]}
+        names = {p.name: p.version for p in rocker["cpu-without-conda-grpcio", platform]}
         # jupyter-server and jupyter-server-proxy are conda's; tensorboard and what conda lacks come from PyPI
         assert names == {
             "absl-py": "2.5.1",
@@ -157,7 +172,10 @@ def test_spatial_takes_grpcio_protobuf_werkzeug_from_conda_so_tensorboard_backs_
 
 def test_nothing_conda_provides_is_in_the_pip_result(rocker: dict) -> None:
     for (variant, platform), packages in rocker.items():
-        provided = conda_provided(conda_lock(variant, platform), bundled_mapping())
+        conda = conda_lock(variant.removesuffix("-without-conda-grpcio"), platform)
+        if variant.endswith("-without-conda-grpcio"):
+            conda = [p for p in conda if p.name not in PIP_BEFORE]
+        provided = conda_provided(conda, bundled_mapping())
         assert not {p.name for p in packages} & set(provided)
 
 
@@ -175,20 +193,21 @@ def test_pcodec_gets_its_wheel_per_architecture_with_snapshot_hashes(rocker: dic
 
 def test_the_installer_preferred_wheel_is_chosen_over_the_pure_one(rocker: dict) -> None:
     # protobuf 7.36.2 has an abi3 manylinux wheel and a pure one; pip prefers the binary, so must the lock
-    (protobuf,) = [p for p in rocker["cpu", "linux-aarch64"] if p.name == "protobuf"]
+    (protobuf,) = [p for p in rocker["cpu-without-conda-grpcio", "linux-aarch64"] if p.name == "protobuf"]
     assert protobuf.filename == "protobuf-7.36.2-cp310-abi3-manylinux2014_aarch64.whl"
 
 
 def test_pip_txt_lines_and_conda_lock_entries_read_back_with_conda_lock(rocker: dict, tmp_path: Path) -> None:
     from conda_lock.lockfile import parse_conda_lock_file
 
-    packages = rocker["cpu", "linux-64"]
+    packages = rocker["cpu-without-conda-grpcio", "linux-64"]
     lines = pip_txt_lines(reversed(packages))
     assert [line.split("==")[0] for line in lines] == [p.name for p in packages]  # sorted by name
     assert lines[2] == (
         "jupyter-keepalive==0.3.0 --hash=sha256:de7bb5cfe01740c383219ce3cdc79ace7fc48090b6fd7640772880d6af46c1e0"
     )
     data = copy.deepcopy(_lock_data("cpu"))
+    data["package"] = [p for p in data["package"] if p["manager"] == "conda"]  # the lock's own pip entries
     data["package"] += conda_lock_entries(packages, "linux-64")
     path = tmp_path / "conda-lock.yml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
