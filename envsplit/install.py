@@ -34,10 +34,9 @@ from envsplit import channels, fetch, generated
 from envsplit.errors import EXIT_FAILED, EnvsplitError, InputError
 from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
+from envsplit.locking.pip_step import PUBLIC_INDEX
 from envsplit.models import LockedPackage, Project, VariantSpec
 from envsplit.redact import redact_text, redact_url
-
-PUBLIC_INDEX = "https://pypi.org/simple"
 
 
 class InstallError(EnvsplitError):
@@ -97,7 +96,7 @@ def install_variant(
     pins = _pip_pins(folder, platform)
     if pins and platform != current_platform():
         raise InputError(
-            f"{display_path(_pip_path(folder, platform))}: pip packages need the environment's Python to run; "
+            f"{display_path(folder.pip(platform))}: pip packages need the environment's Python to run; "
             f"install {variant!r} for {platform} on a {platform} machine, or choose --platform {current_platform()}"
         )
     installed = _installed(prefix)
@@ -169,15 +168,11 @@ def _check_fresh(project: Project, variant: str, platform: str, options: Install
         )
 
 
-def _pip_path(folder: LockDir, platform: str) -> Path:
-    return folder.path / f"pip-{platform}.txt"  # every pip package of the variant, its base's included
-
-
 def _pip_pins(folder: LockDir, platform: str) -> list[PipPin]:
     """The pip file's ``name==version`` pins ([] without a pip file); it must be as envsplit wrote it."""
     from packaging.utils import canonicalize_name
 
-    path = _pip_path(folder, platform)
+    path = folder.pip(platform)
     if not path.exists():
         return []
     problem = generated.tampered(path)
@@ -350,8 +345,7 @@ def _pip_missing(prefix: Path, pins: Sequence[PipPin]) -> list[PipPin]:
 
 def _index_url(project: Project, index: str | None) -> str:
     """The index uv reads: a URL as given, a folder (a PEP 503 simple index) as a file:// URL."""
-    # getattr: envsplit.yml's pypi-index: reaches Project with the pip locking work
-    chosen = index or getattr(project, "pypi_index", None) or PUBLIC_INDEX
+    chosen = index or project.pypi_index or PUBLIC_INDEX
     parsed = urlparse(chosen)
     if parsed.scheme in ("http", "https", "file"):
         return chosen
@@ -378,7 +372,7 @@ def _install_pip(
     python = prefix / "bin" / "python"
     if not python.exists():
         raise InputError(
-            f"{display_path(_pip_path(folder, platform))}: pip packages need Python, but {python} does not "
+            f"{display_path(folder.pip(platform))}: pip packages need Python, but {python} does not "
             "exist after the conda install; add python to the variant's dependencies and run 'envsplit lock'"
         )
     index = _index_url(project, options.pypi_index)
@@ -398,7 +392,7 @@ def _install_pip(
         f"--cache-dir={_cache_dir(options) / 'uv'}",
         *([] if options.progress else ["--quiet"]),
         "--requirements",
-        str(_pip_path(folder, platform)),
+        str(folder.pip(platform)),
     ]
     result = subprocess.run(
         command,
@@ -412,5 +406,5 @@ def _install_pip(
         said = [ln.strip().removeprefix("error: ") for ln in (result.stderr or "").splitlines()]
         detail = "; ".join(ln for ln in said if ln) or f"exit {result.returncode}"
         raise InstallError(
-            f"uv could not install {display_path(_pip_path(folder, platform))}: {redact_text(detail)}"
+            f"uv could not install {display_path(folder.pip(platform))}: {redact_text(detail)}"
         )

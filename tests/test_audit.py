@@ -15,11 +15,14 @@ from test_graph import channel_sizes, edges, reach
 from envsplit.cli import cli
 from envsplit.inputs.compose import compose
 from envsplit.inputs.project import read_project
-from envsplit.lockfile import explicit
+from envsplit.lockfile import explicit, pip_entries
+from envsplit.models import LockedPackage
+from envsplit.pip.resolve import PUBLIC_FILES
 from envsplit.units import human_bytes
 
 SCHEMA = REPO / "docs" / "audit-schema.json"
 PANGEO = DATA / "sources" / "pangeo-notebook.conda-lock.yml"
+PYPI_INDEX = DATA / "pypi" / "simple"
 
 
 @pytest.fixture()
@@ -30,7 +33,16 @@ def rocker(rocker_project: Path) -> Path:
 
 
 def run(project: Path, *args: str) -> Result:
+    """The CLI in ``project``; an audit reads pip sizes from the offline PyPI snapshot, never from pypi.org."""
+    if args[:1] == ("audit",) and "--pypi-index" not in args:
+        args = (*args, "--pypi-index", str(PYPI_INDEX))
     return CliRunner().invoke(cli, ["-C", str(project), *args], catch_exceptions=False)
+
+
+def pip_sizes() -> dict[str, int]:
+    """Public URL -> size of every file in the offline PyPI snapshot."""
+    snapshot = json.loads((DATA / "pypi" / "snapshot.json").read_text())
+    return {PUBLIC_FILES + f["path"]: f["size"] for files in snapshot["projects"].values() for f in files}
 
 
 def audit_json(project: Path, mirror_args: list[str], *args: str) -> dict:
@@ -55,14 +67,22 @@ def test_rocker_audit_json(rocker: Path, mirror_args: list[str], cache_dir: Path
         (v, p) for v in ("cpu", "cuda", "cpu-spatial", "cuda-spatial") for p in ("linux-64", "linux-aarch64")
     ]
     project = read_project(rocker)
-    sizes = channel_sizes()
+    sizes = channel_sizes() | pip_sizes()
+
+    def pip_of(target: str, platform: str) -> list[LockedPackage]:
+        return pip_entries.read(rocker / "locks" / target / "conda-lock.yml")[platform]
+
     for env, rows in envs(doc):
         # Every size is the channel's repodata size of exactly that file.
         assert all(r["size"] == sizes[r["url"]] for r in rows.values())
         assert env["totals"]["size"] == sum(sizes[r["url"]] for r in rows.values())
         assert env["totals"]["size_missing"] == [] and env["unreached"] == []
         requested = {d.name for d in compose(project, env["target"]).dependencies}
-        assert {n for n, r in rows.items() if r["requested"]} == requested
+        pip = {p.name: p.url for p in pip_of(env["target"], env["platform"])}
+        assert pip and {n for n, r in rows.items() if r.get("manager") == "pip"} == set(pip)
+        assert {n for n, r in rows.items() if r["requested"]} == requested | set(pip), (
+            "pip: each one requested"
+        )
         assert env["requested_from"] == "specs"
         assert env["weight_basis"] == "download" and env["totals"]["installed_size"] is None
         limit = env["totals"]["heavy_threshold_bytes"]
@@ -80,6 +100,10 @@ def test_rocker_audit_json(rocker: Path, mirror_args: list[str], cache_dir: Path
         else:
             layer_file = rocker / "locks" / env["target"] / f"layer-{env['platform']}.lock"
             urls = {line.partition("#")[0] for line in explicit.package_lines(layer_file)}
+            # The pip layer: the pip files the extension adds to its base's.
+            urls |= {p.url for p in pip_of(env["target"], env["platform"])} - {
+                p.url for p in pip_of(env["base"], env["platform"])
+            }
             assert {r["url"] for r in rows.values() if r["in_layer"]} == urls
             assert env["layer"]["packages"] == len(urls)
             assert env["layer"]["size"] == sum(sizes[u] for u in urls)
@@ -118,8 +142,10 @@ def test_geospatial_removal_matches_brute_force(
     ((env, rows),) = envs(doc)
     from envsplit.lockfile import conda_lock_yml
 
-    packages = conda_lock_yml.read(rocker / "locks/cuda-spatial/conda-lock.yml")["linux-aarch64"]
-    deps = edges(packages)
+    lock = rocker / "locks/cuda-spatial/conda-lock.yml"
+    packages = conda_lock_yml.read(lock)["linux-aarch64"]
+    # pip packages: no dependencies recorded, each one its own root.
+    deps = edges(packages) | {p.name: set() for p in pip_entries.read(lock)["linux-aarch64"]}
     requested = [n for n, r in rows.items() if r["requested"]]
     geo = {n for n in requested if {"geospatial", "pulls-geospatial"} & set(rows[n]["flags"])}
     kept = reach(deps, [n for n in requested if n not in geo])
@@ -187,14 +213,16 @@ def test_unknown_installed_sizes_stay_unknown(rocker: Path, cache_dir: Path) -> 
     assert "heavy: requested packages freeing at least 50.0 MB of download size" in table.stdout
     assert "so the installed total is unknown (?) and heavy uses download sizes" in table.stdout
     md = run(rocker, "audit", *common, "--format", "markdown", *mirror)
-    assert "| cpu | linux-64 | 394 | 611.3 MB | ? | - | - |" in md.stdout
-    assert "208 pkgs, 118.2 MB (? installed)" in md.stdout
+    assert "| cpu | linux-64 | 403 | 618.6 MB | ? | - | - |" in md.stdout
+    assert "206 pkgs, 117.3 MB (? installed)" in md.stdout
     assert "| pytorch-cpu | 2.10.0 | 48.2 kB | ? | 98.6 MB (? inst.) | 216.1 MB | heavy |" in md.stdout
     html = run(rocker, "audit", *common, "--format", "html", *mirror)
     assert "Weights are download sizes." in html.stdout
     assert html.stdout.count("<p>Heavy and the treemap weigh download sizes.</p>") == 2
-    assert "611.3 MB download</title>" in html.stdout
-    assert "<td class=r>0 B</td>" not in html.stdout
+    assert "618.6 MB download</title>" in html.stdout
+    # A pip row's 0 B is its shared download weight (the lock records no dependencies of pip packages).
+    zero = [ln for ln in html.stdout.splitlines() if "<td class=r>0 B</td>" in ln]
+    assert zero and all(ln.endswith("<td class=r>0 B</td><td>pip</td></tr>") for ln in zero)
 
 
 def test_markdown_and_table_are_deterministic(

@@ -19,7 +19,7 @@ from envsplit.install import current_platform
 
 REPO = Path(__file__).parent.parent
 HADOLINT = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
-PIP_LINE = "jupyter-keepalive==0.3.0 --hash=sha256:de7bb5cfe01740c383219ce3cdc79ace7fc48090b6fd7640772880d6af46c1e0\n"
+KEEPALIVE = "jupyter-keepalive==0.3.0 --hash=sha256:de7bb5cfe01740c383219ce3cdc79ace7fc48090b6fd7640772880d6af46c1e0\n"
 
 
 @pytest.fixture()
@@ -46,15 +46,22 @@ def _render(project: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def _lint(path: Path) -> None:
+    assert HADOLINT is not None
+    lint = subprocess.run([HADOLINT, "--no-color", str(path)], capture_output=True, text=True, check=False)
+    assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
+
+
 def test_pip_files_are_installed_after_the_conda_lock_in_the_same_step(locked_project: Path) -> None:
-    locks = locked_project / "locks"
-    for platform in ("linux-64", "linux-aarch64"):
-        (locks / "cpu" / f"pip-{platform}.txt").write_text(PIP_LINE)
-        (locks / "cpu-spatial" / f"pip-{platform}.txt").write_text(PIP_LINE)
-        (locks / "cpu-spatial" / f"pip-layer-{platform}.txt").write_text(PIP_LINE)
+    # the committed locks, as `envsplit lock` wrote them: every variant has pip packages on both platforms
     _render(locked_project)
     out = locked_project / "dockerfiles"
-    for variant, name in (("cpu", "pip-{}.txt"), ("cpu-spatial", "pip-layer-{}.txt")):
+    for variant, name in (
+        ("cpu", "pip-{}.txt"),
+        ("cuda", "pip-{}.txt"),
+        ("cpu-spatial", "pip-layer-{}.txt"),
+        ("cuda-spatial", "pip-layer-{}.txt"),
+    ):
         script = _run_step(out / f"Dockerfile.{variant}")
         # the lock arms are as before; a second case picks the pip file of the same TARGETARCH
         arms = dict(re.findall(r"(\w+)\) lock=/mnt/envsplit-locks/(\S+) ;;", script))
@@ -66,16 +73,9 @@ def test_pip_files_are_installed_after_the_conda_lock_in_the_same_step(locked_pr
         # one RUN: conda lock, then pip, then the cleanup that keeps caches out of the layer
         assert script.index(install) < script.index(pip) < script.index("micromamba clean --all --yes")
         assert script.index("rm -rf /tmp/*") > script.index(pip)
-        assert HADOLINT is not None
-        lint = subprocess.run(
-            [HADOLINT, "--no-color", str(out / f"Dockerfile.{variant}")],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
-    # variants without pip files: byte for byte the committed Dockerfiles
-    for variant in ("cuda", "cuda-spatial"):
+        assert '*) pip="" ;;' not in script  # no platform skips the step
+        _lint(out / f"Dockerfile.{variant}")
+        # re-rendered from the committed locks: byte for byte the committed Dockerfiles
         assert (out / f"Dockerfile.{variant}").read_bytes() == (
             REPO / "dockerfiles" / f"Dockerfile.{variant}"
         ).read_bytes()
@@ -84,38 +84,40 @@ def test_pip_files_are_installed_after_the_conda_lock_in_the_same_step(locked_pr
     assert result.exit_code == 0, result.output
 
 
-def test_an_extension_adding_no_pip_package_gets_no_pip_step(locked_project: Path) -> None:
-    locks = locked_project / "locks"
-    for platform in ("linux-64", "linux-aarch64"):
-        (locks / "cpu" / f"pip-{platform}.txt").write_text(PIP_LINE)
-        (locks / "cpu-spatial" / f"pip-{platform}.txt").write_text(PIP_LINE)
-        (locks / "cpu-spatial" / f"pip-layer-{platform}.txt").write_text("# header only: nothing added\n")
-    _render(locked_project)
-    assert "pip install" in _run_step(locked_project / "dockerfiles" / "Dockerfile.cpu")
-    spatial = locked_project / "dockerfiles" / "Dockerfile.cpu-spatial"
-    assert spatial.read_bytes() == (REPO / "dockerfiles" / "Dockerfile.cpu-spatial").read_bytes()
-
-
-def test_no_pip_files_leave_every_dockerfile_unchanged(locked_project: Path) -> None:
+def test_rendering_again_leaves_every_dockerfile_unchanged(locked_project: Path) -> None:
     before = {p.name: p.read_bytes() for p in (locked_project / "dockerfiles").iterdir()}
     _render(locked_project)
     assert {p.name: p.read_bytes() for p in (locked_project / "dockerfiles").iterdir()} == before
 
 
-def test_a_platform_without_a_pip_file_skips_the_pip_step(locked_project: Path) -> None:
-    (locked_project / "locks" / "cuda" / "pip-linux-64.txt").write_text(PIP_LINE)
-    _render(locked_project)
-    path = locked_project / "dockerfiles" / "Dockerfile.cuda"
+def test_an_extension_adding_no_pip_package_gets_no_pip_step(pip_variants: Path) -> None:
+    locks = pip_variants / "locks"
+    for platform in ("linux-64", "linux-aarch64"):
+        # what `envsplit lock` wrote: the extension's layer names no package, its full file its base's
+        assert _body(locks / "quiet" / f"pip-layer-{platform}.txt") == ""
+        assert _body(locks / "quiet" / f"pip-{platform}.txt") == KEEPALIVE
+    out = pip_variants / "dockerfiles"
+    assert "pip install" in _run_step(out / "Dockerfile.base")
+    quiet = _run_step(out / "Dockerfile.quiet")
+    assert "pip" not in quiet and "lock=/mnt/envsplit-locks/layer-linux-64.lock" in quiet
+    _lint(out / "Dockerfile.quiet")
+    # a variant without any pip entry: no pip file, no pip step
+    assert not list((locks / "plain").glob("pip-*"))
+    assert "pip" not in _run_step(out / "Dockerfile.plain")
+
+
+def test_a_platform_without_a_pip_file_skips_the_pip_step(pip_variants: Path) -> None:
+    locks = pip_variants / "locks" / "amd"
+    assert _body(locks / "pip-linux-64.txt") == KEEPALIVE
+    assert _body(locks / "pip-linux-aarch64.txt") == ""  # its marker leaves arm64 nothing to install
+    path = pip_variants / "dockerfiles" / "Dockerfile.amd"
     script = _run_step(path)
     assert dict(re.findall(r"(\w+)\) pip=(\S*) ;;", script)) == {
         "amd64": "/mnt/envsplit-locks/pip-linux-64.txt"
     }
     assert '*) pip="" ;;' in script
     assert '{ [ -z "${pip}" ] || /opt/conda/bin/python -m pip install' in script
-    lint = subprocess.run(
-        [str(HADOLINT), "--no-color", str(path)], capture_output=True, text=True, check=False
-    )
-    assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
+    _lint(path)
     # bash runs the step's pip selection: arm64 gets no file and the guard skips the install
     (selection,) = re.findall(r'case "\$\{TARGETARCH\}" in (?:(?!esac).)* pip=(?:(?!esac).)*esac', script)
     for arch, expected in (("amd64", "/mnt/envsplit-locks/pip-linux-64.txt"), ("arm64", "")):
@@ -130,12 +132,12 @@ def test_a_platform_without_a_pip_file_skips_the_pip_step(locked_project: Path) 
 
 # --- envsplit install ---------------------------------------------------------------------------------------
 
-KEEPALIVE = PIP_LINE
 PROXY = (
     "jupyter-tensorboard-proxy==0.1.1 "
     "--hash=sha256:946fd6a0ec7b6eb06488143385bb84a8280375b119319dbd0ca1ed784cc7b675\n"
 )
 PYPI_FOLDER = Path(__file__).parent / "data" / "pypi" / "simple"
+BASE_DEPENDENCIES = "python, toolkit, jupyter-server, jupyter-server-proxy, tensorboard"
 
 
 def _python_packages() -> list:
@@ -165,24 +167,59 @@ def _python_packages() -> list:
     ]
 
 
-def _seal_pip(folder: Path, name: str, platform: str, body: str) -> None:
-    """A pip file as `envsplit lock` writes it: the lock's header, its input hash, a digest of the body."""
-    from envsplit.lockfile import header
+def _provided_packages() -> list:
+    """noarch conda packages standing in for the Python distributions the pip entries require (the PyPI
+    snapshot leaves them out: conda provides them), so ``envsplit lock`` resolves the pip entries on top."""
+    from archives import PackageDef
 
-    hashes = {platform: header.read_hashes(folder / "conda-lock.yml")[platform]}
-    lines = [*header.header(folder.name, hashes, "pip packages", "envsplit lock"), f"# platform: {platform}"]
-    (folder / name).write_text(header.seal(lines, body))
+    return [
+        PackageDef(name, version, "pyhd8ed1ab_0", "noarch", files={f"share/{name}/README": b"stand-in\n"})
+        for name, version in (
+            ("jupyter-server", "2.17.0"),
+            ("jupyter-server-proxy", "4.4.0"),
+            ("tensorboard", "2.20.0"),
+        )
+    ]
+
+
+def _locked_demo(root: Path, files: dict[str, str], variants: str) -> tuple[Path, str]:
+    """A project on the demo channel (with python and the stand-ins) locked with ``envsplit lock``, its pip
+    entries against the PyPI snapshot folder; ``files``: its environment.yml (``{channel}`` filled in) and
+    overlays. Returns the project and its channel URL, whose server is gone afterwards: the channel's folder
+    is ``root/www/demo``."""
+    from archives import build_channel, demo_packages
+    from httpserver import serve, url
+
+    if not (root / "www" / "demo").is_dir():
+        build_channel(root / "www" / "demo", [*demo_packages(), *_python_packages(), *_provided_packages()])
+    project = root / "project"
+    (project / "overlays").mkdir(parents=True)
+    (project / "envsplit.yml").write_text(
+        f"version: 1\nplatforms: [linux-64, linux-aarch64]\nvariants:\n{variants}"
+    )
+    with serve(root / "www") as server:
+        channel = f"{url(server)}/demo"
+        for name, text in files.items():
+            (project / name).write_text(text.replace("{channel}", channel))
+        lock = [
+            "-C",
+            str(project),
+            "lock",
+            "--cache-dir",
+            str(root / "cache"),
+            "--pypi-index",
+            str(PYPI_FOLDER),
+        ]
+        result = CliRunner().invoke(cli, lock)
+        assert result.exit_code == 0, result.output
+    return project, channel
 
 
 @pytest.fixture(scope="module")
 def installable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     """A locked project (base + extension, python included) whose channel server is gone: installs read the
     channel folder through --mirror. Returns the project and the --mirror arguments."""
-    from archives import build_channel, demo_packages
-    from httpserver import serve, url
-
     root = tmp_path_factory.mktemp("install")
-    build_channel(root / "www" / "demo", [*demo_packages(), *_python_packages()])
     probe = root / "probe"
     (probe / "bin").mkdir(parents=True)
     for pkg in _python_packages()[:1]:
@@ -192,26 +229,45 @@ def installable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[st
     (probe / "bin" / "python").chmod(0o755)
     if subprocess.run([probe / "bin" / "python", "-c", "pass"], check=False).returncode != 0:
         pytest.skip("this interpreter does not run when copied into a venv layout")
-    with serve(root / "www") as server:
-        channel = f"{url(server)}/demo"
-        project = root / "project"
-        (project / "overlays").mkdir(parents=True)
-        (project / "environment.yml").write_text(
-            f"name: demo\nchannels: [{channel}]\ndependencies: [python, toolkit]\n"
-        )
-        (project / "overlays" / "extra.yml").write_text("add: [extra]\n")
-        (project / "envsplit.yml").write_text(
-            "version: 1\nplatforms: [linux-64, linux-aarch64]\n"
-            "variants:\n  base: {}\n  ext: {base: base, overlays: [extra]}\n"
-        )
-        result = CliRunner().invoke(cli, ["-C", str(project), "lock", "--cache-dir", str(root / "cache")])
-        assert result.exit_code == 0, result.output
+    # the pip entries are locked the real way: base has jupyter-keepalive (its jupyter-server from conda),
+    # ext adds jupyter-tensorboard-proxy (jupyter-server-proxy and tensorboard from conda, in the base)
+    project, channel = _locked_demo(
+        root,
+        {
+            "environment.yml": "name: demo\nchannels: [{channel}]\n"
+            f"dependencies: [{BASE_DEPENDENCIES}, {{pip: [jupyter-keepalive]}}]\n",
+            "overlays/extra.yml": "add: [extra]\npip:\n  add: [jupyter-tensorboard-proxy]\n",
+        },
+        "  base: {}\n  ext: {base: base, overlays: [extra]}\n",
+    )
     locks = project / "locks"
     for platform in ("linux-64", "linux-aarch64"):
-        _seal_pip(locks / "base", f"pip-{platform}.txt", platform, KEEPALIVE)
-        _seal_pip(locks / "ext", f"pip-{platform}.txt", platform, KEEPALIVE + PROXY)
-        _seal_pip(locks / "ext", f"pip-layer-{platform}.txt", platform, PROXY)
+        assert _body(locks / "base" / f"pip-{platform}.txt") == KEEPALIVE
+        assert _body(locks / "ext" / f"pip-{platform}.txt") == KEEPALIVE + PROXY
+        assert _body(locks / "ext" / f"pip-layer-{platform}.txt") == PROXY
     return project, ["--mirror", f"{channel}={root / 'www' / 'demo'}"]
+
+
+@pytest.fixture(scope="module")
+def pip_variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A locked project with rendered Dockerfiles: ``base`` pip-installs jupyter-keepalive, ``quiet`` extends
+    it adding a conda package and no pip one, ``amd`` has jupyter-keepalive on x86_64 only (a marker),
+    ``plain`` no pip entry."""
+    project, _ = _locked_demo(
+        tmp_path_factory.mktemp("render"),
+        {
+            "environment.yml": "name: demo\nchannels: [{channel}]\n"
+            "dependencies: [python, toolkit, jupyter-server, {pip: [jupyter-keepalive]}]\n",
+            "overlays/extra.yml": "add: [extra]\n",
+            "overlays/amd.yml": "pip:\n  remove: [jupyter-keepalive]\n"
+            "  add: [\"jupyter-keepalive; platform_machine == 'x86_64'\"]\n",
+            "overlays/plain.yml": "pip:\n  remove: [jupyter-keepalive]\n",
+        },
+        "  base: {}\n  quiet: {base: base, overlays: [extra]}\n"
+        "  amd: {overlays: [amd]}\n  plain: {overlays: [plain]}\n",
+    )
+    _render(project)
+    return project
 
 
 def _install(project: Path, *args: str) -> Any:
@@ -248,6 +304,11 @@ def _dist_info(prefix: Path) -> dict[str, str]:
 
 def _pinned(body: str) -> dict[str, str]:
     return dict(line.split(" ")[0].split("==") for line in body.splitlines())
+
+
+def _body(path: Path) -> str:
+    """A pip file's requirement lines (its header left out)."""
+    return "".join(line for line in path.read_text().splitlines(keepends=True) if not line.startswith("#"))
 
 
 def _state(prefix: Path) -> dict[str, tuple[int, bytes]]:
@@ -395,12 +456,16 @@ def test_missing_stale_or_edited_locks_are_refused(
     prefix = tmp_path / "env"
     args = ["--prefix", str(prefix), *mirror]
     pip = project / "locks" / "base" / "pip-linux-64.txt"
-    pip.write_text(pip.read_text().replace("0.3.0", "0.2.0"))
+    written = pip.read_text()
+    pip.write_text(written.replace("0.3.0", "0.2.0"))
     _one_error(
         _install(project, "base", *args),
-        f"{pip}: was edited by hand; run 'envsplit lock --variant base'",
+        # `lock --check` (which install runs first) reads the pip file's seal
+        f"the lock of 'base' on linux-64 is not current ({pip} was edited by hand); "
+        "run 'envsplit lock --variant base' first",
         prefix,
     )
+    pip.write_text(written)
     shutil.rmtree(project / "locks" / "ext")
     result = _install(project, "ext", *args)
     _one_error(
@@ -409,7 +474,7 @@ def test_missing_stale_or_edited_locks_are_refused(
         prefix,
     )
     env = project / "environment.yml"
-    env.write_text(env.read_text().replace("[python, toolkit]", "[python, toolkit, tzlite]"))
+    env.write_text(env.read_text().replace(BASE_DEPENDENCIES, BASE_DEPENDENCIES + ", tzlite"))
     result = _install(project, "base", *args)
     _one_error(
         result,

@@ -54,6 +54,25 @@ def add_pip(lock: Path, by_platform: dict[str, list[PipPackage]]) -> None:
     lock.write_text(text + yaml.safe_dump(entries, sort_keys=False), encoding="utf-8")
 
 
+def strip_pip(lock: Path) -> Path:
+    """Drop every ``manager: pip`` entry of ``lock`` (the committed locks carry the lock run's own)."""
+    head, sep, body = lock.read_text(encoding="utf-8").partition("\npackage:\n")
+    assert sep, lock
+    entries = ["- " + e for e in ("\n" + body).split("\n- ")[1:]]
+    kept = [e for e in entries if "\n  manager: pip\n" not in e]
+    assert len(kept) < len(entries), f"{lock}: no pip entry to strip"
+    lock.write_text(head + sep + "\n".join(e.rstrip("\n") for e in kept) + "\n", encoding="utf-8")
+    assert pip_entries.read(lock) == {}
+    for pip_file in lock.parent.glob("pip-*.txt"):
+        pip_file.unlink()
+    return lock
+
+
+def strip_all_pip(project: Path) -> None:
+    for lock in sorted((project / "locks").glob("*/conda-lock.yml")):
+        strip_pip(lock)
+
+
 def rocker_pip(platform: str) -> list[PipPackage]:
     return [
         wheel("jupyter-keepalive", "0.3.0"),
@@ -64,7 +83,9 @@ def rocker_pip(platform: str) -> list[PipPackage]:
 
 @pytest.fixture()
 def with_pip(locked: Path) -> Path:
-    """The rocker project with its committed locks; cpu's lock gains pip entries on both platforms."""
+    """The rocker project with its committed locks, their pip entries replaced: only cpu's lock has pip
+    entries, three on each platform."""
+    strip_all_pip(locked)
     add_pip(
         locked / "locks" / "cpu" / "conda-lock.yml", {p: rocker_pip(p) for p in ("linux-64", "linux-aarch64")}
     )
@@ -107,9 +128,12 @@ def test_reader_reads_pip_entries_beside_the_conda_packages(with_pip: Path) -> N
 
 
 def test_reader_without_pip_entries_parses_nothing(tmp_path: Path) -> None:
+    lock = tmp_path / "conda-lock.yml"
+    lock.write_bytes((REPO / "locks" / "cpu" / "conda-lock.yml").read_bytes())
+    strip_pip(lock)
     code = (
         "import sys; from pathlib import Path; from envsplit.lockfile import pip_entries; "
-        f"assert pip_entries.read(Path({str(REPO / 'locks' / 'cpu' / 'conda-lock.yml')!r})) == {{}}; "
+        f"assert pip_entries.read(Path({str(lock)!r})) == {{}}; "
         "print(sorted(m for m in ('yaml', 'conda_lock', 'networkx') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -138,7 +162,7 @@ def test_reader_without_pip_entries_parses_nothing(tmp_path: Path) -> None:
     ],
 )
 def test_bad_pip_entry_names_file_package_and_field(locked: Path, old: str, new: str, message: str) -> None:
-    lock = locked / "locks" / "cpu" / "conda-lock.yml"
+    lock = strip_pip(locked / "locks" / "cpu" / "conda-lock.yml")
     add_pip(lock, {"linux-64": [wheel("pcodec", "1.1.0")]})
     text = lock.read_text()
     assert text.count(old) == 1
@@ -247,10 +271,28 @@ def test_audit_of_locks_without_pip_is_unchanged(
         "-o",
         "docs/audit-rocker.md",
     ]
-    result = CliRunner().invoke(cli, [*args, "--pypi-index", "http://127.0.0.1:9/simple", *mirror_args])
+    result = CliRunner().invoke(cli, [*args, "--pypi-index", str(PYPI / "simple"), *mirror_args])
     assert result.exit_code == 0, result.output
     golden = (REPO / "docs" / "audit-rocker.md").read_text()
-    assert (locked / "docs" / "audit-rocker.md").read_text() == golden, "no pip entries: byte-identical"
+    assert (locked / "docs" / "audit-rocker.md").read_text() == golden, "the committed locks: the golden"
+    json_args = ["audit", "--platform", "linux-64", "--format", "json", *mirror_args]
+    with_pip = CliRunner().invoke(cli, [*json_args, "--pypi-index", str(PYPI / "simple")])
+    strip_all_pip(locked)
+    dead_index = ["--pypi-index", "http://127.0.0.1:9/simple"]
+    md = CliRunner().invoke(cli, [*args, *dead_index, *mirror_args])
+    assert md.exit_code == 0, md.output
+    assert "\n- pip: " in golden and "\n- pip: " not in (locked / "docs" / "audit-rocker.md").read_text()
+    without = CliRunner().invoke(cli, [*json_args, *dead_index])
+    assert with_pip.exit_code == without.exit_code == 0, without.output
+    before, after = json.loads(with_pip.stdout), json.loads(without.stdout)
+    assert after["warnings"] == [], "no pip entry: the index is never read"
+    for env_pip, env in zip(before["environments"], after["environments"], strict=True):
+        pip_rows = [r for r in env_pip["packages"] if r.get("manager") == "pip"]
+        assert pip_rows and not any(r.get("manager") == "pip" for r in env["packages"])
+        assert [r for r in env_pip["packages"] if r not in pip_rows] == env["packages"], (
+            "conda rows unchanged"
+        )
+        assert env_pip["totals"]["size"] - env["totals"]["size"] == sum(r["size"] for r in pip_rows)
 
 
 # --- why / tree ----------------------------------------------------------------------------------
@@ -368,6 +410,7 @@ def test_diff_markdown_marks_pip_and_unknown_sizes(tmp_path: Path) -> None:
 
 def test_refresh_body_lists_pip_packages(locked: Path) -> None:
     """refresh diffs two read_side()s of locks/ and renders the markdown: pip changes are in it."""
+    strip_all_pip(locked)
     project = read_project(locked)
     requested = requested_from_project(project)
     before = read_side(project.output, requested, label="current locks")
