@@ -5,9 +5,8 @@ The conda part follows what micromamba does with an explicit file: every archive
 ``noarch: python`` and the rest are the archive's, not guessed), and py-rattler installs exactly those
 records. The records keep the lock's URL and channel, so the prefix's ``conda-meta`` reads like the lock.
 
-The pip part runs ``uv pip install --no-deps --require-hashes`` against the prefix's interpreter. uv rather
-than ``python -m pip``: it needs no pip in the environment, reads a local index folder as a ``file://`` URL
-without a server (so ``--pypi-index FOLDER`` works offline), and envsplit already ships it for locking.
+The pip part (envsplit/pip/install.py) runs ``uv pip install --no-deps --require-hashes`` against the
+prefix's interpreter.
 
 A second run changes nothing: when conda-meta holds exactly the lock and every pip distribution is there at
 its locked version, nothing is fetched, nothing is written and the outcome says so.
@@ -19,30 +18,20 @@ import asyncio
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 import tempfile
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-from envsplit import channels, fetch, generated
-from envsplit.errors import EXIT_FAILED, EnvsplitError, InputError
+from envsplit import channels, fetch
+from envsplit.errors import InputError
 from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
-from envsplit.locking.pip_step import PUBLIC_INDEX
 from envsplit.models import LockedPackage, Project, VariantSpec
+from envsplit.pip.install import InstallError, install_pip, pip_missing, pip_pins
 from envsplit.redact import redact_text, redact_url
-
-
-class InstallError(EnvsplitError):
-    """An archive could not be fetched or an installer failed: the run could not finish (exit 1)."""
-
-    exit_code = EXIT_FAILED
 
 
 @dataclass(frozen=True)
@@ -53,12 +42,6 @@ class InstallOptions:
     cache_dir: Path | None = None
     force: bool = False  # replace what a prefix holding another environment has
     progress: bool = False  # installers draw their progress bars (on a terminal)
-
-
-@dataclass(frozen=True)
-class PipPin:
-    name: str  # PEP 503 normalised
-    version: str
 
 
 @dataclass(frozen=True)
@@ -93,7 +76,7 @@ def install_variant(
     _check_fresh(project, variant, platform, options)
     folder = LockDir(project.output, variant, spec.base)
     locked = folder.packages(platform)
-    pins = _pip_pins(folder, platform)
+    pins = pip_pins(folder, platform)
     if pins and platform != current_platform():
         raise InputError(
             f"{display_path(folder.pip(platform))}: pip packages need the environment's Python to run; "
@@ -111,9 +94,19 @@ def install_variant(
     added: tuple[str, ...] = ()
     if missing or foreign:
         added = _install_conda(project, spec, platform, prefix, locked, missing, options, say)
-    todo = _pip_missing(prefix, pins)
+    todo = pip_missing(prefix, pins)
     if todo:
-        _install_pip(project, folder, platform, prefix, len(todo), options, say)
+        install_pip(
+            project,
+            folder,
+            platform,
+            prefix,
+            len(todo),
+            pypi_index=options.pypi_index,
+            cache_dir=_cache_dir(options) / "uv",
+            progress=options.progress,
+            say=say,
+        )
     return InstallOutcome(platform, added, tuple(foreign), tuple(f"{p.name}=={p.version}" for p in todo))
 
 
@@ -166,31 +159,6 @@ def _check_fresh(project: Project, variant: str, platform: str, options: Install
             f"the lock of {first.variant!r} on {platform} is not current ({first.detail}); "
             f"run 'envsplit lock --variant {variant}' first"
         )
-
-
-def _pip_pins(folder: LockDir, platform: str) -> list[PipPin]:
-    """The pip file's ``name==version`` pins ([] without a pip file); it must be as envsplit wrote it."""
-    from packaging.utils import canonicalize_name
-
-    path = folder.pip(platform)
-    if not path.exists():
-        return []
-    problem = generated.tampered(path)
-    if problem:
-        raise InputError(f"{display_path(path)}: {problem}; run 'envsplit lock --variant {folder.variant}'")
-    pins = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        requirement = line.split(" --hash=", 1)[0].strip()
-        if not requirement or requirement.startswith("#"):
-            continue
-        name, sep, version = requirement.partition("==")
-        if not sep or not version:
-            raise InputError(
-                f"{display_path(path)}: {line!r} is not a 'name==version --hash=sha256:...' line; "
-                f"run 'envsplit lock --variant {folder.variant}'"
-            )
-        pins.append(PipPin(canonicalize_name(name), version.strip()))
-    return pins
 
 
 def _installed(prefix: Path) -> dict[str, str | None]:
@@ -317,94 +285,3 @@ def _record(package: LockedPackage, read: Any) -> Any:
     record = RepoDataRecord(read, package.file_name, package.url, package.channel)
     record.md5 = bytes.fromhex(package.md5)
     return record
-
-
-def _site_packages(prefix: Path) -> list[Path]:
-    return sorted(prefix.glob("lib/python3*/site-packages"))
-
-
-def installed_distributions(prefix: Path) -> dict[str, str]:
-    """PEP 503 name -> version of every distribution (a ``*.dist-info`` folder) in the prefix's site-packages."""
-    from packaging.utils import canonicalize_name
-
-    out: dict[str, str] = {}
-    for site in _site_packages(prefix):
-        for meta in site.glob("*.dist-info/METADATA"):
-            headers = HeaderParser().parsestr(meta.read_text(encoding="utf-8", errors="replace"))
-            if headers.get("Name") and headers.get("Version"):
-                out[canonicalize_name(headers["Name"])] = headers["Version"]
-    return out
-
-
-def _pip_missing(prefix: Path, pins: Sequence[PipPin]) -> list[PipPin]:
-    if not pins:
-        return []
-    have = installed_distributions(prefix)
-    return [p for p in pins if have.get(p.name) != p.version]
-
-
-def _index_url(project: Project, index: str | None) -> str:
-    """The index uv reads: a URL as given, a folder (a PEP 503 simple index) as a file:// URL."""
-    chosen = index or project.pypi_index or PUBLIC_INDEX
-    parsed = urlparse(chosen)
-    if parsed.scheme in ("http", "https", "file"):
-        return chosen
-    folder = Path(chosen) if Path(chosen).is_absolute() else project.root / chosen
-    if not folder.is_dir():
-        raise InputError(
-            f"PyPI index folder {folder} does not exist; give --pypi-index a simple-index folder or URL"
-        )
-    return folder.resolve().as_uri()
-
-
-def _install_pip(
-    project: Project,
-    folder: LockDir,
-    platform: str,
-    prefix: Path,
-    count: int,
-    options: InstallOptions,
-    say: Callable[[str], None],
-) -> None:
-    """``uv pip install --no-deps --require-hashes`` of the pip file into the prefix's interpreter."""
-    from envsplit.pip.resolve import _environment, _uv
-
-    python = prefix / "bin" / "python"
-    if not python.exists():
-        raise InputError(
-            f"{display_path(folder.pip(platform))}: pip packages need Python, but {python} does not "
-            "exist after the conda install; add python to the variant's dependencies and run 'envsplit lock'"
-        )
-    index = _index_url(project, options.pypi_index)
-    say(f"installing {count} pip package(s) from {redact_url(index)}")
-    command = [
-        _uv(),
-        "pip",
-        "install",
-        f"--python={python}",
-        "--no-deps",
-        "--require-hashes",
-        "--only-binary=:all:",  # the lock holds wheels; nothing is built on this machine
-        f"--index-url={index}",
-        "--no-config",
-        "--no-python-downloads",
-        "--link-mode=copy",  # the prefix must not share files with uv's cache
-        f"--cache-dir={_cache_dir(options) / 'uv'}",
-        *([] if options.progress else ["--quiet"]),
-        "--requirements",
-        str(folder.pip(platform)),
-    ]
-    result = subprocess.run(
-        command,
-        env=_environment(3, fetch.timeout()),
-        stdout=sys.stderr if options.progress else subprocess.PIPE,
-        stderr=None if options.progress else subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        said = [ln.strip().removeprefix("error: ") for ln in (result.stderr or "").splitlines()]
-        detail = "; ".join(ln for ln in said if ln) or f"exit {result.returncode}"
-        raise InstallError(
-            f"uv could not install {display_path(folder.pip(platform))}: {redact_text(detail)}"
-        )

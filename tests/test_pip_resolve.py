@@ -266,7 +266,7 @@ def test_a_requirement_of_a_pip_entry_against_a_conda_package_names_both(pypi_se
 
 
 def test_a_malformed_requirement_never_reaches_uv(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("envsplit.pip.resolve._uv", lambda: pytest.fail("uv started"))
+    monkeypatch.setattr("envsplit.pip.resolve.uv_binary", lambda: pytest.fail("uv started"))
     with pytest.raises(InputError) as caught:
         resolve_variant("cpu", "linux-64", ("jupyter-keepalive", "pcodec>>1"), "http://127.0.0.1:1/simple")
     assert str(caught.value) == (

@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from envsplit.atomic import unchanged
 from envsplit.errors import InputError
@@ -21,6 +21,7 @@ from envsplit.lockfile.lockdir import LockDir
 from envsplit.locking.outcome import LockOutcome, PairResult
 from envsplit.locking.pip_step import PipStep, check_entries
 from envsplit.locking.plan import LockOptions, check_update_names, leftovers, lock_paths, select
+from envsplit.locking.reporter import Reporter, SerializedReporter, SilentReporter
 from envsplit.locking.solve_chains import Pair, Stage, chains
 from envsplit.locking.solver import Solver
 from envsplit.models import LockedPackage, Project, VariantSpec
@@ -29,51 +30,6 @@ if TYPE_CHECKING:
     from envsplit.pip.resolve import PipPackage
 
 Plan = list[tuple[VariantSpec, list[str]]]
-
-
-class Reporter(Protocol):
-    def start(self, total: int) -> None: ...
-    def begin(self, variant: str, platform: str) -> None: ...
-    def done(self, result: PairResult) -> None: ...
-    def warn(self, message: str) -> None: ...
-
-
-class SilentReporter:
-    def start(self, total: int) -> None:
-        pass
-
-    def begin(self, variant: str, platform: str) -> None:
-        pass
-
-    def done(self, result: PairResult) -> None:
-        pass
-
-    def warn(self, message: str) -> None:
-        pass
-
-
-class _Serialized:
-    """A reporter called from several chains at once: one call at a time."""
-
-    def __init__(self, reporter: Reporter) -> None:
-        self._reporter = reporter
-        self._lock = threading.Lock()
-
-    def start(self, total: int) -> None:
-        with self._lock:
-            self._reporter.start(total)
-
-    def begin(self, variant: str, platform: str) -> None:
-        with self._lock:
-            self._reporter.begin(variant, platform)
-
-    def done(self, result: PairResult) -> None:
-        with self._lock:
-            self._reporter.done(result)
-
-    def warn(self, message: str) -> None:
-        with self._lock:
-            self._reporter.warn(message)
 
 
 def default_cache_dir() -> Path:
@@ -96,7 +52,7 @@ def lock_project(
     Bad input (flags, variant names, --update names, an edited Dockerfile, a path out of the project) is an
     InputError before anything is solved or written.
     """
-    said = _Serialized(reporter or SilentReporter())
+    said = SerializedReporter(reporter or SilentReporter())
     plan, refused = _refuse(project, options)
     run = _Run(project, options, said, _Solvers(project, options, solver_factory))
     try:

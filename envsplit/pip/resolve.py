@@ -137,13 +137,13 @@ def public_url(url: str) -> str:
     return PUBLIC_FILES + match.group("path") if match else strip_auth(url)
 
 
-def _uv() -> str:
+def uv_binary() -> str:
     from uv import find_uv_bin
 
     return str(find_uv_bin())
 
 
-def _environment(retries: int, timeout: float) -> dict[str, str]:
+def uv_environment(retries: int, timeout: float) -> dict[str, str]:
     # The user's UV_* settings (another index, a config file) must not change what the lock holds.
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
     env.update(
@@ -184,7 +184,7 @@ def resolve(
             )
         )
         command = [
-            _uv(),
+            uv_binary(),
             "pip",
             "compile",
             "requirements.in",
@@ -211,7 +211,7 @@ def resolve(
             result = subprocess.run(
                 command,
                 cwd=work,
-                env=_environment(retries, timeout),
+                env=uv_environment(retries, timeout),
                 capture_output=True,
                 text=True,
                 timeout=timeout,
