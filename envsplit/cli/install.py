@@ -7,23 +7,11 @@ from pathlib import Path
 
 import click
 
-from envsplit.channels import mirror_target_problem, parse_mirror_option
+from envsplit.channels import parse_mirror_option
 from envsplit.cli import cli
-from envsplit.cli.options import SafePath, cache_dir_option, mirror_option, timeout_option
-from envsplit.errors import InputError
+from envsplit.cli.options import SafePath, cache_dir_option, mirror_option, pypi_index_option, timeout_option
 from envsplit.inputs.project import read_project
 from envsplit.install import InstallOptions, install_variant
-from envsplit.redact import redact_text
-
-
-def _check_index(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None:
-        problem = mirror_target_problem(value) if value else "expected a URL or a folder"
-        if problem:
-            raise InputError(f"--pypi-index {redact_text(value)!r}: {problem}")
-        if "://" not in value:  # a folder, as the user's shell meant it
-            return str(Path(value).absolute())
-    return value
 
 
 @cli.command("install")
@@ -38,13 +26,9 @@ def _check_index(ctx: click.Context, param: click.Parameter, value: str | None) 
     "--platform", metavar="PLATFORM", help="The lock to install (default: this machine's platform)."
 )
 @mirror_option("; conda-meta keeps the locked URLs")
-@click.option(
-    "--pypi-index",
-    metavar="URL|FOLDER",
-    envvar="ENVSPLIT_PYPI_INDEX",
-    callback=_check_index,
-    help="Read the pip files' wheels from this index or local simple-index folder (default: pypi-index: in "
-    "envsplit.yml, else https://pypi.org/simple; env ENVSPLIT_PYPI_INDEX).",
+@pypi_index_option(
+    "Read the pip files' wheels from this index or local simple-index folder (default: pypi-index: in "
+    "envsplit.yml, else https://pypi.org/simple; env ENVSPLIT_PYPI_INDEX)."
 )
 @click.option(
     "--force",

@@ -59,16 +59,17 @@ def _check_pypi_index(ctx: click.Context, param: click.Parameter, value: str | N
     return str(Path(value).absolute())
 
 
-def pypi_index_option() -> Callable[[Any], Any]:
+def pypi_index_option(
+    help: str = "Read the PyPI index (pypi-index: in envsplit.yml, default https://pypi.org/simple) from this "
+    "http(s) mirror or local simple-index folder; locks keep the public file URLs (env ENVSPLIT_PYPI_INDEX).",
+) -> Callable[[Any], Any]:
     """``--pypi-index URL|FOLDER``: where the pip entries' index is read; the locks keep the public URLs."""
     return click.option(
         "--pypi-index",
         metavar="URL|FOLDER",
         envvar="ENVSPLIT_PYPI_INDEX",
         callback=_check_pypi_index,
-        help="Read the PyPI index (pypi-index: in envsplit.yml, default https://pypi.org/simple) from this "
-        "http(s) mirror or local simple-index folder; locks keep the public file URLs "
-        "(env ENVSPLIT_PYPI_INDEX).",
+        help=help,
     )
 
 
