@@ -40,6 +40,7 @@ _REGENERATE = "# Regenerate with: "
 DO_NOT_EDIT = "Do not edit by hand."
 EDIT_SECTIONS_ONLY = "Edit only the '# >>> user:' sections."
 
+_USER_MARK = "# >>> user: "  # a substring of every begin marker
 _BEGIN = re.compile(r"^# >>> user: (?P<name>[a-z-]+) .*>>>$")
 _END = re.compile(r"^# <<< user: (?P<name>[a-z-]+) <<<$")
 # Options whose values belong to one machine (a mirror URL may hold credentials): never in a command we write.
@@ -121,7 +122,9 @@ def _generated_part(lines: Sequence[str]) -> list[str]:
 
 
 def digest(body: str) -> str:
-    return hashlib.sha256("".join(_generated_part(body.splitlines(keepends=True))).encode()).hexdigest()
+    # Most generated files (every lock) have no user section: hash them as they are, without a line walk.
+    generated = body if _USER_MARK not in body else "".join(_generated_part(body.splitlines(keepends=True)))
+    return hashlib.sha256(generated.encode()).hexdigest()
 
 
 def seal(header_lines: Sequence[str], body: str) -> str:

@@ -11,7 +11,6 @@ from envsplit.channels import parse_mirror_option
 from envsplit.cli import cli
 from envsplit.cli.options import SafePath, cache_dir_option, mirror_option, pypi_index_option, timeout_option
 from envsplit.inputs.project import read_project
-from envsplit.install import InstallOptions, install_variant
 
 
 @cli.command("install")
@@ -65,6 +64,9 @@ def install_command(
     its conda packages exactly the lock's (pip packages outside the pip file
     are left alone). Nothing is fetched when the prefix already matches.
     """
+    # Imported here: the installer pulls in asyncio, uv and pip helpers that `envsplit lock` never needs.
+    from envsplit.install import InstallOptions, install_variant
+
     options = InstallOptions(
         platform=platform,
         mirrors=dict(parse_mirror_option(m) for m in mirrors),
