@@ -24,10 +24,9 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from envsplit.errors import EXIT_FAILED, EnvsplitError, InputError, WriteError
-from envsplit.redact import redact_url
+from envsplit.redact import redact_url, split_credentials
 from envsplit.units import human_bytes
 
 DEFAULT_TIMEOUT = 60.0
@@ -69,16 +68,6 @@ def max_decompressed_bytes() -> int:
     if not raw.isdigit() or int(raw) <= 0:
         raise InputError(f"{MAX_BYTES_ENV}={raw!r}: expected a whole number of bytes above 0")
     return int(raw)
-
-
-def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
-    """``http://u:p@host/x`` -> (``http://host/x``, (u, p)); the credentials travel as Basic auth."""
-    parts = urlsplit(url)
-    userinfo, at, host = parts.netloc.rpartition("@")
-    if not at:
-        return url, None
-    user, _, password = userinfo.partition(":")
-    return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
 
 
 class MirrorFetcher:

@@ -31,7 +31,7 @@ from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.models import LockedPackage, Project, VariantSpec
 from envsplit.pip.install import InstallError, install_pip, pip_missing, pip_pins
-from envsplit.redact import redact_text, redact_url
+from envsplit.redact import basic_auth, redact_text, redact_url
 
 
 @dataclass(frozen=True)
@@ -248,12 +248,8 @@ def _archive(package: LockedPackage, sources: Sequence[channels.ChannelSource], 
         return target
     folder.mkdir(parents=True, exist_ok=True)
     url = _fetch_url(package, sources)
-    plain, auth = fetch.split_credentials(url)
-    request = urllib.request.Request(plain)
-    if auth is not None:
-        import base64
-
-        request.add_header("Authorization", "Basic " + base64.b64encode(":".join(auth).encode()).decode())
+    plain, headers = basic_auth(url)
+    request = urllib.request.Request(plain, headers=headers)
     partial = target.with_suffix(target.suffix + ".part")
     try:
         with urllib.request.urlopen(request, timeout=fetch.timeout()) as response, partial.open("wb") as out:

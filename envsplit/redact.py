@@ -9,7 +9,9 @@ secret is named without being written (conda-lock's convention).
 
 from __future__ import annotations
 
+import base64
 import re
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 # A token segment right after the host: https://host/t/<token>/channel
 _TOKEN = re.compile(r"(?P<pre>://[^/\s]+/t/)(?P<token>[^/\s]+)(?=/)")
@@ -63,3 +65,21 @@ def redact_text(text: str) -> str:
 
 def has_secret(text: str) -> bool:
     return redact_text(text) != text
+
+
+def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """``http://u:p@host/x`` -> (``http://host/x``, (u, p)); the credentials travel as Basic auth."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
+
+
+def basic_auth(url: str) -> tuple[str, dict[str, str]]:
+    """The URL without credentials, and the header that carries them (none without credentials)."""
+    bare, credentials = split_credentials(url)
+    if credentials is None:
+        return bare, {}
+    return bare, {"Authorization": "Basic " + base64.b64encode(":".join(credentials).encode()).decode()}

@@ -21,9 +21,8 @@ from typing import Any, Protocol
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from envsplit.errors import InputError
 from envsplit.inputs import yaml_lines as _yaml
-
-from ..errors import InputError
 
 BUNDLED = Path(__file__).parent / "data" / "conda_forge_pypi.json"
 # PEP 508's project name.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .resolve import PipPackage
+from envsplit.pip.resolve import PipPackage
 
 
 def pip_txt_lines(packages: Iterable[PipPackage]) -> list[str]:

@@ -9,7 +9,6 @@ and a timeout; its answer is read from the PEP 751 ``pylock.toml`` it writes (UR
 
 from __future__ import annotations
 
-import base64
 import difflib
 import json
 import os
@@ -29,10 +28,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from ..errors import InputError
-from ..redact import redact_text, strip_auth
-from .mapping import NameVersion, Provided
-from .stubs import write_stub_index
+from envsplit.errors import InputError
+from envsplit.pip.mapping import NameVersion, Provided
+from envsplit.pip.stubs import write_stub_index
+from envsplit.redact import basic_auth, redact_text, strip_auth
 
 PUBLIC_FILES = "https://files.pythonhosted.org/"
 # files.pythonhosted.org's layout, which PyPI mirrors keep: packages/<2 hex>/<2 hex>/<60 hex>/<file>
@@ -338,13 +337,9 @@ def _close_match(name: str, index_url: str, provided: Mapping[str, Provided]) ->
 
 def _project_names(index_url: str) -> list[str]:
     """The index's project list (PEP 691 JSON, else PEP 503 HTML); empty when it cannot be read."""
-    parts = urllib.parse.urlsplit(index_url.rstrip("/") + "/")
-    headers = {"Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1"}
-    if parts.username is not None:
-        credentials = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
-        headers["Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    request = urllib.request.Request(urllib.parse.urlunsplit(parts._replace(netloc=netloc)), headers=headers)
+    bare, auth = basic_auth(index_url.rstrip("/") + "/")
+    headers = {"Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1", **auth}
+    request = urllib.request.Request(bare, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read().decode("utf-8", "replace")

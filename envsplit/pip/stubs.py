@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .mapping import Provided
+from envsplit.pip.mapping import Provided
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: fixed so the bytes never change
 

@@ -8,7 +8,6 @@ index is a URL (a mirror works: files are matched by hash, not by URL) or a fold
 
 from __future__ import annotations
 
-import base64
 import json
 import urllib.parse
 import urllib.request
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from envsplit.models import LockedPackage
-from envsplit.redact import redact_text, redact_url
+from envsplit.redact import basic_auth, redact_text, redact_url
 from envsplit.sizes.download import SizeLookup
 
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -72,12 +71,8 @@ def _files(index: str, project: str, base_dir: Path, timeout: float) -> list[dic
 
 def _get(url: str, timeout: float) -> bytes:
     # Credentials in the index URL go into a header, never into the request line or a message.
-    parts = urllib.parse.urlsplit(url)
-    headers = {"Accept": _JSON}
-    if parts.username is not None:
-        user = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
-        headers["Authorization"] = "Basic " + base64.b64encode(user.encode()).decode()
-    bare = urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
+    bare, auth = basic_auth(url)
+    headers = {"Accept": _JSON, **auth}
     with urllib.request.urlopen(urllib.request.Request(bare, headers=headers), timeout=timeout) as response:
         if _JSON not in response.headers.get("Content-Type", ""):
             raise ValueError(f"{redact_url(bare)} answered without PEP 691 JSON")
