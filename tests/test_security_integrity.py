@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -230,15 +231,22 @@ CPU_LOCK = str(REPO / "locks/cpu/conda-lock.yml")
 
 def read_fifo_while(path: Path, action: Callable[[], Result]) -> tuple[Result, str]:
     got: list[str] = []
-    reader = threading.Thread(target=lambda: got.append(path.read_text(encoding="utf-8")))
+    reader = threading.Thread(target=lambda: got.append(path.read_text(encoding="utf-8")), daemon=True)
     reader.start()
     try:
         result = action()
     finally:
-        if reader.is_alive():  # the writer never opened the FIFO: unblock the reader
-            with open(path, "w", encoding="utf-8"):
-                pass
+        # The writer may never have opened the FIFO. A blocking open to unblock the reader would hang
+        # for ever if the reader finished in between (is_alive() is only a snapshot), so open without
+        # blocking: ENXIO means nobody reads any more, which is what we want.
+        if reader.is_alive():
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:
+                    raise
         reader.join(10)
+    assert not reader.is_alive(), "the FIFO reader is still blocked 10 s after the command returned"
     return result, "".join(got)
 
 
