@@ -17,7 +17,9 @@ from envsplit.errors import InputError
 from envsplit.fetch import tell_once
 from envsplit.inputs.compose import compose, variant_order
 from envsplit.inputs.yaml_lines import display_path
+from envsplit.lockfile.header import read_cutoffs
 from envsplit.lockfile.lockdir import LockDir
+from envsplit.locking.cutoff import effective
 from envsplit.locking.outcome import LockOutcome, PairResult
 from envsplit.locking.pip_step import PipStep, check_entries
 from envsplit.locking.plan import LockOptions, check_update_names, leftovers, lock_paths, select
@@ -180,7 +182,8 @@ class _Run:
         self.pip = PipStep(project, options.pypi_index)
         if any(s.pip for s in self.specs.values()):
             self.pip.hash_inputs  # noqa: B018 - a bad pypi-mapping file is refused before any solve
-        self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin, self.pip)
+        cutoff = effective(project.exclude_newer, options.exclude_newer)
+        self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin, self.pip, cutoff)
         self.results: list[PairResult] = []
         self.written: list[Path] = []
         self.warnings: list[str] = []
@@ -285,6 +288,10 @@ class _Run:
                 return False
             if spec.pip and _pip_key(folder.pip_packages(platform)) != _pip_key(pair.pip or ()):
                 return False
+            if self._cutoffs(spec, solved).get(platform, "") != read_cutoffs(folder.lock_path).get(
+                platform, ""
+            ):
+                return False
         # pip files of a variant that has no pip entries any more are to be deleted
         return spec.pip != () or not any(f.exists() for p in spec.platforms for f in folder.pip_files(p))
 
@@ -312,6 +319,7 @@ class _Run:
             {p: pair.lines for p, pair in solved.items() if pair.lines is not None},
             self._pip(spec, solved, packages),
             lambda platform: self.stage.base_pip(spec, platform, self.stage.done),
+            self._cutoffs(spec, solved),
         )
         self.lines[spec.name] = dict(rendered.lines)
         # Identical content is not rewritten: mtimes stay, and the summary counts real changes.
@@ -326,6 +334,12 @@ class _Run:
                 path.unlink(missing_ok=True)
         folder.forget()
         self.written.extend(sorted(files))
+
+    def _cutoffs(self, spec: VariantSpec, solved: dict[str, Pair]) -> dict[str, str]:
+        """Each platform's header cutoff: resolved now for a solved platform, as recorded for a carried one."""
+        recorded = read_cutoffs(self.dirs[spec.name].lock_path)
+        now = {p: self.stage.recorded_cutoff(spec.name, p) for p in solved}
+        return {p: c for p, c in {**recorded, **now}.items() if c and p in spec.platforms}
 
     def _pip(
         self, spec: VariantSpec, solved: dict[str, Pair], packages: dict[str, list[LockedPackage]]

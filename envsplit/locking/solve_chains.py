@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from envsplit.errors import InputError, SolveError
 from envsplit.inputs.compose import _pip_name
 from envsplit.lockfile.lockdir import LockDir
+from envsplit.locking.cutoff import ExcludeNewer, SolveCutoff, now_utc
 from envsplit.locking.input_hash import input_hash
 from envsplit.locking.layering import LayeredSolver
 from envsplit.locking.plan import LockOptions
@@ -81,14 +83,18 @@ class Stage:
         solver: Callable[[], Solver],
         begin: Callable[[str, str], None],
         pip: PipStep | None = None,
+        cutoff: ExcludeNewer | None = None,
     ) -> None:
         self.options = options
+        self.cutoff = cutoff
+        self._now = options.now or now_utc()  # one clock reading per run: every duration resolves alike
+        self._instants: dict[Key, datetime] = {}
         self.pip = pip
         self.specs = specs
         self.dirs = dirs
         self._solver = solver
         self.begin = begin
-        self.layered = LayeredSolver(_Lazy(solver), specs, self.previous)
+        self.layered = LayeredSolver(_Lazy(solver), specs, self.previous, self.solve_cutoff)
         self._names = threading.Lock()
         self._names_checked = False
         self._stop = threading.Event()
@@ -143,7 +149,7 @@ class Stage:
             base_lines = self.base_lines(spec, platform, done)
             if base_lines is None:
                 return Pair(spec, platform, "blocked")
-        digest = input_hash(spec, platform, base_lines, self.pip_inputs(spec, platform, done))
+        digest = self.digest(spec, platform, base_lines, done)
         why = self.why_stale(spec, platform, digest, base_lines)
         if not why:
             return Pair(spec, platform, "fresh", digest=digest)
@@ -156,10 +162,40 @@ class Stage:
         base_lines = self.base_lines(spec, platform, done) if spec.base is not None else None
         if spec.base is not None and base_lines is None:
             return None
-        digest = input_hash(spec, platform, base_lines, self.pip_inputs(spec, platform, done))
+        digest = self.digest(spec, platform, base_lines, done)
         pair = Pair(spec, platform, "solve", why, digest)
         self.solve(pair, done)
         return pair
+
+    def digest(
+        self, spec: VariantSpec, platform: str, base_lines: list[str] | None, done: Mapping[Key, Pair]
+    ) -> str:
+        cutoff = self.cutoff.hash_payload() if self.cutoff is not None else None
+        return input_hash(spec, platform, base_lines, self.pip_inputs(spec, platform, done), cutoff)
+
+    def instant(self, name: str, platform: str) -> datetime | None:
+        """The resolved cutoff of (variant, platform): the one its lock records when the configured value is
+        unchanged and the run does not move forward (--update, --force, refresh); else resolved now."""
+        if self.cutoff is None:
+            return None
+        key = (name, platform)
+        if key not in self._instants:
+            reused = None
+            if self.options.update is None and not self.options.force:
+                from envsplit.lockfile.header import read_cutoffs
+
+                reused = self.cutoff.reuse(read_cutoffs(self.dirs[name].lock_path).get(platform))
+            self._instants[key] = reused or self.cutoff.resolve(self._now)
+        return self._instants[key]
+
+    def solve_cutoff(self, name: str, platform: str) -> SolveCutoff | None:
+        instant = self.instant(name, platform)
+        return SolveCutoff(instant, self.cutoff.exempt) if instant is not None and self.cutoff else None
+
+    def recorded_cutoff(self, name: str, platform: str) -> str:
+        """What the header records for a platform solved now: "" without a cutoff."""
+        instant = self.instant(name, platform)
+        return self.cutoff.recorded(instant) if instant is not None and self.cutoff else ""
 
     def base_lines(self, spec: VariantSpec, platform: str, done: Mapping[Key, Pair]) -> list[str] | None:
         """The lines of ``spec``'s base on ``platform`` as they stand after this run; None if it has none."""
@@ -295,8 +331,11 @@ class _Lazy:
         platform: str,
         pinned: Sequence[LockedPackage] = (),
         preferred: Sequence[LockedPackage] = (),
+        cutoff: SolveCutoff | None = None,
     ) -> list[LockedPackage]:
-        return self._make().solve(variant, platform, pinned, preferred)
+        if cutoff is None:
+            return self._make().solve(variant, platform, pinned, preferred)
+        return self._make().solve(variant, platform, pinned, preferred, cutoff=cutoff)
 
     def unknown_names(self, variant: VariantSpec, platform: str) -> dict[str, list[str]]:
         return self._make().unknown_names(variant, platform)
