@@ -20,7 +20,7 @@ from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.header import read_cutoffs
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.locking.cutoff import effective
-from envsplit.locking.outcome import LockOutcome, PairResult
+from envsplit.locking.outcome import Layering, LockOutcome, PairResult
 from envsplit.locking.pip_step import PipStep, check_entries
 from envsplit.locking.plan import LockOptions, check_update_names, leftovers, lock_paths, select
 from envsplit.locking.reporter import Reporter, SerializedReporter, SilentReporter
@@ -29,6 +29,7 @@ from envsplit.locking.solver import Solver
 from envsplit.models import LockedPackage, Project, VariantSpec
 
 if TYPE_CHECKING:
+    from envsplit.locking.layering_cost import LayeringCost
     from envsplit.pip.resolve import PipPackage
 
 Plan = list[tuple[VariantSpec, list[str]]]
@@ -65,13 +66,21 @@ def lock_project(
         return LockOutcome(
             tuple(run.results), stale_dockerfiles=_check_dockerfiles(project, options, run, refused)
         )
+    layering = Layering(tuple(run.costs), run.stage.standalone_seconds)
     rendered, warnings = _render(project, options, run)
     left = leftovers(project)
     warnings += [f"{display_path(p)} belongs to no variant of {project.config.name}; delete it" for p in left]
     for message in warnings:
         said.warn(message)
     written = (*run.written, *rendered)
-    return LockOutcome(tuple(run.results), written, tuple(rendered), tuple(left), (*run.warnings, *warnings))
+    return LockOutcome(
+        tuple(run.results),
+        written,
+        tuple(rendered),
+        tuple(left),
+        (*run.warnings, *warnings),
+        layering=layering,
+    )
 
 
 def _render(project: Project, options: LockOptions, run: _Run) -> tuple[list[Path], list[str]]:
@@ -183,7 +192,9 @@ class _Run:
         if any(s.pip for s in self.specs.values()):
             self.pip.hash_inputs  # noqa: B018 - a bad pypi-mapping file is refused before any solve
         cutoff = effective(project.exclude_newer, options.exclude_newer)
-        self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin, self.pip, cutoff)
+        strict = options.strict_layering or project.strict_layering
+        self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin, self.pip, cutoff, strict)
+        self.costs: list[LayeringCost] = []
         self.results: list[PairResult] = []
         self.written: list[Path] = []
         self.warnings: list[str] = []
@@ -242,6 +253,11 @@ class _Run:
                 self._finish(spec.name, platform, "failed", detail)
             return
         self._write(spec, solved, kept, {**carried, **{p: pair.digest for p, pair in solved.items()}}, extra)
+        for pair in solved.values():
+            for cost in pair.costs:
+                self.costs.append(cost)
+                self.warnings.append(cost.message())
+                self.reporter.warn(cost.message())
         for pair in pairs:
             if pair.platform in solved:
                 self._finish(spec.name, pair.platform, "locked", f"{len(pair.packages or [])} packages")

@@ -10,6 +10,7 @@ holding the GIL. Nothing is written here; the run writes once every chain is don
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from envsplit.locking.solver import Solver
 from envsplit.models import Dependency, LockedPackage, VariantSpec
 
 if TYPE_CHECKING:
+    from envsplit.locking.layering_cost import LayeringCost
     from envsplit.locking.pip_step import PipStep
     from envsplit.pip.resolve import PipPackage
 
@@ -51,6 +53,7 @@ class Pair:
     pip: tuple[PipPackage, ...] | None = (
         None  # every pip package (its base's too), when solved with pip entries
     )
+    costs: tuple[LayeringCost, ...] = ()  # what its base costs an extension solved now
 
     @property
     def failed(self) -> bool:
@@ -84,8 +87,11 @@ class Stage:
         begin: Callable[[str, str], None],
         pip: PipStep | None = None,
         cutoff: ExcludeNewer | None = None,
+        strict_layering: bool = False,
     ) -> None:
         self.options = options
+        self.strict_layering = strict_layering
+        self.standalone_seconds = 0.0  # spent on the standalone solves that price layering
         self.cutoff = cutoff
         self._now = options.now or now_utc()  # one clock reading per run: every duration resolves alike
         self._instants: dict[Key, datetime] = {}
@@ -293,16 +299,41 @@ class Stage:
             else:
                 base = self.dirs[spec.base].packages(platform)
         try:
-            pair.packages = self.layered.solve(spec, platform, base)
+            packages = self.layered.solve(spec, platform, base)
         except SolveError as exc:
             pair.error = exc.explanation
             return
+        if spec.base is not None:
+            pair.costs = self.price(spec, platform, packages, base)
+            if pair.costs and self.strict_layering:
+                pair.error = "\n".join(c.message() for c in pair.costs) + (
+                    "\n--strict-layering (or 'strict-layering: true'): nothing is written for this variant. "
+                    f"Relock the base preferring its extensions ('envsplit lock --force --variant {spec.base}'), "
+                    "or loosen what the base pins."
+                )
+                return
+        pair.packages = packages
         # A re-solve that found what is locked keeps the file's order: no conda-lock import to order it again.
         pair.lines = self.dirs[spec.name].same_lines(platform, pair.packages) or explicit_lines(pair.packages)
         if (
             spec.pip and self.pip is not None
         ):  # bad pip input is an InputError: the run stops, writing nothing
             pair.pip = self.pip.resolve(spec, platform, pair.packages, self.base_pip(spec, platform, done))
+
+    def price(
+        self, spec: VariantSpec, platform: str, packages: list[LockedPackage], base: list[LockedPackage]
+    ) -> tuple[LayeringCost, ...]:
+        """What the base costs ``spec`` on ``platform``, against a standalone solve (timed: it is extra work)."""
+        from envsplit.locking.layering_cost import layering_costs
+
+        assert spec.base is not None
+        started = time.perf_counter()
+        alone = self.layered.standalone(spec, platform)
+        with self._names:
+            self.standalone_seconds += time.perf_counter() - started
+        if alone is None:
+            return ()
+        return tuple(layering_costs(spec, self.specs[spec.base], platform, packages, alone, base))
 
     def check_names(self) -> None:
         """Once, before the first solve (see :func:`check_names`); the other chains wait for it."""
