@@ -136,6 +136,8 @@ def lock_command(
     if check:
         _report_check(outcome, obj["verbosity"] < 0)
         return
+    for kept in outcome.preferred:
+        click.echo(kept.message())
     for r in outcome.failed:
         click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
     click.echo(

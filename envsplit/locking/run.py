@@ -20,7 +20,7 @@ from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.header import read_cutoffs
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.locking.cutoff import effective
-from envsplit.locking.outcome import Layering, LockOutcome, PairResult
+from envsplit.locking.outcome import Kept, Layering, LockOutcome, PairResult
 from envsplit.locking.pip_step import PipStep, check_entries
 from envsplit.locking.plan import LockOptions, check_update_names, leftovers, lock_paths, select
 from envsplit.locking.reporter import Reporter, SerializedReporter, SilentReporter
@@ -70,6 +70,11 @@ def lock_project(
     rendered, warnings = _render(project, options, run)
     left = leftovers(project)
     warnings += [f"{display_path(p)} belongs to no variant of {project.config.name}; delete it" for p in left]
+    if options.prefer_from is not None and not run.kept:
+        warnings.append(
+            "--prefer-from: nothing was solved (the locks are up to date); add --force to relock preferring "
+            "the published builds"
+        )
     for message in warnings:
         said.warn(message)
     written = (*run.written, *rendered)
@@ -80,6 +85,7 @@ def lock_project(
         tuple(left),
         (*run.warnings, *warnings),
         layering=layering,
+        preferred=tuple(run.kept),
     )
 
 
@@ -195,6 +201,11 @@ class _Run:
         strict = options.strict_layering or project.strict_layering
         self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin, self.pip, cutoff, strict)
         self.costs: list[LayeringCost] = []
+        self.kept: list[Kept] = []
+        if options.prefer_from is not None:  # bad input: refused before anything is solved
+            from envsplit.locking.prefer_from import read_published
+
+            self.stage.published = read_published(options.prefer_from)
         self.results: list[PairResult] = []
         self.written: list[Path] = []
         self.warnings: list[str] = []
@@ -253,6 +264,14 @@ class _Run:
                 self._finish(spec.name, platform, "failed", detail)
             return
         self._write(spec, solved, kept, {**carried, **{p: pair.digest for p, pair in solved.items()}}, extra)
+        if self.stage.published is not None:
+            from envsplit.locking.prefer_from import kept_builds
+
+            for platform, pair in sorted(solved.items()):
+                count, total = kept_builds(
+                    pair.packages or [], self.stage.published.builds(spec.name, platform)
+                )
+                self.kept.append(Kept(spec.name, platform, count, total))
         for pair in solved.values():
             for cost in pair.costs:
                 self.costs.append(cost)

@@ -31,6 +31,7 @@ from envsplit.models import Dependency, LockedPackage, VariantSpec
 if TYPE_CHECKING:
     from envsplit.locking.layering_cost import LayeringCost
     from envsplit.locking.pip_step import PipStep
+    from envsplit.locking.prefer_from import Published
     from envsplit.pip.resolve import PipPackage
 
 Key = tuple[str, str]  # (variant, platform)
@@ -91,6 +92,7 @@ class Stage:
     ) -> None:
         self.options = options
         self.strict_layering = strict_layering
+        self.published: Published | None = None  # --prefer-from's builds, set by the run
         self.standalone_seconds = 0.0  # spent on the standalone solves that price layering
         self.cutoff = cutoff
         self._now = options.now or now_utc()  # one clock reading per run: every duration resolves alike
@@ -280,9 +282,17 @@ class Stage:
     def previous(self, name: str, platform: str) -> list[LockedPackage]:
         """The builds to keep where the specs allow: the current lock, less what --update frees."""
         update = self.options.update
-        if update == ():
-            return []
-        return [p for p in self.dirs[name].locked(platform) if update is None or p.name not in update]
+        current = (
+            []
+            if update == ()
+            else [p for p in self.dirs[name].locked(platform) if update is None or p.name not in update]
+        )
+        if self.published is None:
+            return current
+        # --prefer-from: the published builds first (the user asked for them), then the current lock's;
+        # --update NAMES frees those names from both
+        published = [p for p in self.published.builds(name, platform) if not update or p.name not in update]
+        return [*published, *current]
 
     def solve(self, pair: Pair, done: Mapping[Key, Pair]) -> None:
         """Solve ``pair`` (its base pinned as locked on the same platform); a failure is kept on the pair."""
