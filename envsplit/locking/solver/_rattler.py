@@ -235,17 +235,10 @@ async def _solve(
 ) -> list[Any]:
     from rattler import Subdir, solve
 
-    if exclude_newer is None:
-        return await solve(
-            channels,
-            list(specs),
-            gateway=gateway,
-            platforms=[Subdir(s) for s in subdirs],
-            virtual_packages=vps,
-            pinned_packages=pinned,
-            locked_packages=preferred,
-        )
     # Unstamped records are kept (see envsplit/locking/cutoff.py); that is also how exempt records pass.
+    cutoff: dict[str, Any] = (
+        {"exclude_newer": exclude_newer, "timestamp_policy": "allow-missing"} if exclude_newer else {}
+    )
     return await solve(
         channels,
         list(specs),
@@ -254,8 +247,7 @@ async def _solve(
         virtual_packages=vps,
         pinned_packages=pinned,
         locked_packages=preferred,
-        exclude_newer=exclude_newer,
-        timestamp_policy="allow-missing",
+        **cutoff,
     )
 
 
