@@ -10,6 +10,7 @@ from envsplit.inputs.yaml_lines import InputFile, Where
 
 if TYPE_CHECKING:
     from envsplit.inputs.operations import Operation
+    from envsplit.locking.cutoff import ExcludeNewer
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class Project:
     # None means https://pypi.org/simple. A folder is served on loopback while locking.
     pypi_index: str | None = None
     pypi_mapping: Path | None = None  # the ``pypi-mapping:`` override file (conda name -> PyPI names)
+    exclude_newer: ExcludeNewer | None = None  # ``exclude-newer:``, the date cutoff of every solve
+    strict_layering: bool = False  # ``strict-layering:``, a layering cost fails the variant
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,14 @@ import click
 
 from envsplit.channels import parse_mirror_option
 from envsplit.cli import cli
-from envsplit.cli.options import cache_dir_option, mirror_option, pypi_index_option, timeout_option
+from envsplit.cli.options import (
+    SafePath,
+    cache_dir_option,
+    exclude_newer_option,
+    mirror_option,
+    pypi_index_option,
+    timeout_option,
+)
 from envsplit.cli.progress import CliReporter
 from envsplit.errors import InputError
 from envsplit.inputs.project import read_project
@@ -51,6 +58,21 @@ from envsplit.locking.run import lock_project
     help="Solve N independent chains at once (a variant without a base and its extensions, on one "
     "platform). Default: one per chain, up to the number of CPUs. The locks are the same for any N.",
 )
+@exclude_newer_option()
+@click.option(
+    "--strict-layering",
+    is_flag=True,
+    help="Fail (exit 1, nothing written for it) an extension whose base costs it a requested package: "
+    "older by a major or minor version, missing, or another build variant than its standalone solve "
+    "(also 'strict-layering: true' in envsplit.yml). Without it, such costs are warnings.",
+)
+@click.option(
+    "--prefer-from",
+    type=SafePath(exists=True, path_type=Path),
+    metavar="PATH",
+    help="Start from published locks: keep the builds of PATH (a conda-lock.yml, an @EXPLICIT file, or a "
+    "locks/ folder) where the specs allow, e.g. 'envsplit lock --prefer-from ../old/conda-lock.yml'.",
+)
 @click.pass_obj
 def lock_command(
     obj: dict,
@@ -65,6 +87,9 @@ def lock_command(
     update: bool,
     packages: tuple[str, ...],
     jobs: int | None,
+    exclude_newer: str | None,
+    strict_layering: bool,
+    prefer_from: Path | None,
 ) -> None:
     """Solve every variant x platform whose inputs changed and write locks/.
 
@@ -98,6 +123,9 @@ def lock_command(
         dockerfiles=not no_dockerfiles,
         jobs=jobs,
         pypi_index=pypi_index,
+        exclude_newer=exclude_newer,
+        strict_layering=strict_layering,
+        prefer_from=prefer_from,
     )
     project = read_project(obj["project"])
     reporter = CliReporter(obj["verbosity"])
@@ -108,6 +136,8 @@ def lock_command(
     if check:
         _report_check(outcome, obj["verbosity"] < 0)
         return
+    for kept in outcome.preferred:
+        click.echo(kept.message())
     for r in outcome.failed:
         click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
     click.echo(

@@ -117,3 +117,26 @@ def output_option(*decls: str, help: str, none_is_stdout: bool = True) -> Callab
         callback=dash,
         help=f"{help} ('-': stdout).",
     )
+
+
+def exclude_newer_option() -> Callable[[Any], Any]:
+    """``--exclude-newer DATE|DURATION``: the run's date cutoff, replacing ``exclude-newer:``'s value."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from envsplit.locking.cutoff import parse_cutoff
+
+        try:
+            return parse_cutoff(value)
+        except ValueError as exc:
+            raise InputError(f"--exclude-newer: {exc}") from None
+
+    return click.option(
+        "--exclude-newer",
+        metavar="DATE|DURATION",
+        callback=check,
+        help="Ignore packages published after DATE (2026-01-31 = 00:00 UTC, or 2026-01-31T12:00:00Z) or "
+        "within DURATION before now (36h, 7d, 2w), as 'exclude-newer:' in envsplit.yml does (its exemptions "
+        "still apply). The lock header records the resolved cutoff.",
+    )

@@ -10,6 +10,7 @@ from envsplit.channels import parse_mirror_option
 from envsplit.cli import cli
 from envsplit.cli.options import (
     cache_dir_option,
+    exclude_newer_option,
     mirror_option,
     output_option,
     pypi_index_option,
@@ -35,6 +36,7 @@ from envsplit.locking.refresh import refresh
 @pypi_index_option()
 @cache_dir_option()
 @timeout_option()
+@exclude_newer_option()
 @click.pass_obj
 def refresh_command(
     obj: dict,
@@ -44,6 +46,7 @@ def refresh_command(
     mirrors: tuple[str, ...],
     pypi_index: str | None,
     cache_dir: Path | None,
+    exclude_newer: str | None,
 ) -> None:
     """Relock every variant from scratch, re-render dockerfiles/, and describe what changed.
 
@@ -58,7 +61,10 @@ def refresh_command(
     if output_markdown is not None:
         _check_writable(output_markdown)
     options = LockOptions(
-        mirrors=dict(parse_mirror_option(m) for m in mirrors), cache_dir=cache_dir, pypi_index=pypi_index
+        mirrors=dict(parse_mirror_option(m) for m in mirrors),
+        cache_dir=cache_dir,
+        pypi_index=pypi_index,
+        exclude_newer=exclude_newer,
     )
     reporter = CliReporter(obj["verbosity"])
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from envsplit.channels import mirror_target_problem
@@ -26,6 +26,9 @@ from envsplit.inputs.values import (
     unknown_keys,
 )
 from envsplit.models import DockerConfig, Overlay, VariantConfig
+
+if TYPE_CHECKING:
+    from envsplit.locking.cutoff import ExcludeNewer
 from envsplit.platforms import DEFAULT_PLATFORMS
 
 CONFIG_KEYS = (
@@ -40,7 +43,10 @@ CONFIG_KEYS = (
     "pypi-mapping",
     "variants",
     "docker",
+    "exclude-newer",
+    "strict-layering",
 )
+EXCLUDE_NEWER_KEYS = ("cutoff", "exempt")
 VARIANT_KEYS = ("overlays", "base", "image")
 DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix")
 # registry/repository[:tag][@digest]: no spaces, lower-case path components are checked separately.
@@ -135,6 +141,39 @@ def read_pypi_mapping(src: _yaml.Source, root: Path, data: Any) -> Path | None:
             "pypi-mapping",
         )
     return path
+
+
+def read_exclude_newer(src: _yaml.Source, data: Any, problems: Problems) -> ExcludeNewer | None:
+    """``exclude-newer: 7d``, or ``{cutoff: 7d, exempt: [openssl]}``: one key, so that exemptions can never
+    be left behind without the cutoff they are exempt from (see envsplit/locking/cutoff.py)."""
+    from envsplit.locking.cutoff import ExcludeNewer, parse_cutoff
+
+    value = data.get("exclude-newer")
+    if value is None:
+        return None
+    node: Any = data
+    key = "exclude-newer"
+    exempt: tuple[str, ...] = ()
+    if isinstance(value, dict):
+        unknown_keys(src, value, EXCLUDE_NEWER_KEYS, "exclude-newer", problems)
+        if "cutoff" not in value:
+            raise src.error("exclude-newer", "missing 'cutoff:' (e.g. cutoff: 7d)", data, "exclude-newer")
+        node, key = value, "cutoff"
+        names = str_list(src, value.get("exempt", []), "exclude-newer.exempt", value, "exempt", problems)
+        exempt = tuple(sorted({n.lower() for n in names}))
+        value = value["cutoff"]
+    entry = "exclude-newer" if node is data else "exclude-newer.cutoff"
+    try:
+        return ExcludeNewer(parse_cutoff(value), exempt)
+    except ValueError as exc:
+        raise src.error(entry, str(exc), node, key) from None
+
+
+def read_strict_layering(src: _yaml.Source, data: Any) -> bool:
+    value = data.get("strict-layering", False)
+    if not isinstance(value, bool):
+        raise src.error("strict-layering", "expected true or false", data, "strict-layering")
+    return value
 
 
 def read_output(src: _yaml.Source, root: Path, data: Any) -> Path:

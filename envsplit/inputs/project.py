@@ -19,11 +19,13 @@ from envsplit.inputs.config import (
     environment_path,
     overlays_folder,
     read_docker,
+    read_exclude_newer,
     read_mirrors,
     read_output,
     read_platforms,
     read_pypi_index,
     read_pypi_mapping,
+    read_strict_layering,
 )
 from envsplit.inputs.environment import ENV_KEYS, read_environment
 from envsplit.inputs.overlay import OVERLAY_KEYS, read_overlay
@@ -63,6 +65,12 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
     pypi_index: str | None = None
     pypi_mapping: Path | None = None
     variants: dict[str, VariantConfig] = {}
+    exclude_newer = None
+    strict_layering = False
+    with problems.check():
+        exclude_newer = read_exclude_newer(src, data, problems)
+    with problems.check():
+        strict_layering = read_strict_layering(src, data)
     with problems.check():
         environment = read_environment(environment_path(src, root, data), problems)
     with problems.check():
@@ -102,6 +110,8 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         docker=docker,
         pypi_index=pypi_index,
         pypi_mapping=pypi_mapping,
+        exclude_newer=exclude_newer,
+        strict_layering=strict_layering,
     )
 
 

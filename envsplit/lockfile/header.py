@@ -14,10 +14,20 @@ from pathlib import Path
 from envsplit import generated
 
 _HASH_KEY = "input-hash "
+_CUTOFF_KEY = "exclude-newer "
 
 
-def header(variant: str, hashes: Mapping[str, str], what: str, regenerate: str) -> list[str]:
+def header(
+    variant: str,
+    hashes: Mapping[str, str],
+    what: str,
+    regenerate: str,
+    cutoffs: Mapping[str, str] | None = None,
+) -> list[str]:
+    """``cutoffs``: platform -> the resolved date cutoff (envsplit/locking/cutoff.py), only where one is set,
+    so that a project without a cutoff keeps the header it always had."""
     fields = [("variant", variant)] + [(f"{_HASH_KEY}{p}", d) for p, d in sorted(hashes.items())]
+    fields += [(f"{_CUTOFF_KEY}{p}", c) for p, c in sorted((cutoffs or {}).items()) if p in hashes]
     return generated.Header(what, regenerate, tuple(fields)).comment_lines()
 
 
@@ -31,6 +41,14 @@ def read_hashes(path: Path) -> dict[str, str]:
     fields = generated.read_fields(path)
     return {
         key[len(_HASH_KEY) :].strip(): value for key, value in fields.items() if key.startswith(_HASH_KEY)
+    }
+
+
+def read_cutoffs(path: Path) -> dict[str, str]:
+    """Platform -> the date cutoff recorded in a generated file's header; {} when none."""
+    fields = generated.read_fields(path)
+    return {
+        key[len(_CUTOFF_KEY) :].strip(): value for key, value in fields.items() if key.startswith(_CUTOFF_KEY)
     }
 
 

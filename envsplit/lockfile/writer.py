@@ -34,6 +34,7 @@ def render_variant(
     known_lines: Mapping[str, list[str]] | None = None,
     pip: Mapping[str, Sequence[PipPackage]] | None = None,
     base_pip: Callable[[str], Sequence[PipPackage]] | None = None,
+    cutoffs: Mapping[str, str] | None = None,
 ) -> Rendered:
     """Render ``spec``'s lock for the platforms in ``packages``; explicit and layer files only for ``rewrite``.
 
@@ -42,6 +43,7 @@ def render_variant(
     ``known_lines`` are explicit lines already ordered (conda_lock_yml.explicit_lines) for some platforms.
     ``pip`` holds each platform's pip packages (the base's too) when the variant has pip entries:
     pip-<platform>.txt, and for an extension pip-layer-<platform>.txt without ``base_pip``'s.
+    ``cutoffs``: each platform's resolved date cutoff, recorded in conda-lock.yml's header when set.
     """
     from envsplit.lockfile import conda_lock_yml
 
@@ -58,7 +60,7 @@ def render_variant(
     regen = regenerate_command("lock", "--variant", spec.name)
     files = {
         folder.lock_path: conda_lock_yml.render(
-            model, header.header(spec.name, hashes, "conda-lock unified lockfile", regen)
+            model, header.header(spec.name, hashes, "conda-lock unified lockfile", regen, cutoffs)
         )
     }
     lines: dict[str, list[str]] = {}

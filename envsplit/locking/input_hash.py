@@ -19,9 +19,11 @@ def input_hash(
     platform: str,
     base_lines: Sequence[str] | None,
     pip: Mapping[str, Any] | None = None,
+    exclude_newer: Mapping[str, Any] | None = None,
 ) -> str:
     """``pip``: the pip step's inputs (entries, index, mapping overrides, the base's pip lines), for a
-    variant with pip entries; a variant without them hashes as it always did."""
+    variant with pip entries; a variant without them hashes as it always did. ``exclude_newer``: the
+    configured date cutoff (not its resolved instant: a ``7d`` lock does not go stale as time passes)."""
     payload: dict[str, Any] = {
         "format": FORMAT,
         "platform": platform,
@@ -37,4 +39,6 @@ def input_hash(
     }
     if pip is not None:
         payload["pip"] = dict(pip)
+    if exclude_newer is not None:
+        payload["exclude-newer"] = dict(exclude_newer)
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

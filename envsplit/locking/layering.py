@@ -11,11 +11,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from envsplit.errors import SolveError
+from envsplit.locking.cutoff import SolveCutoff
 from envsplit.locking.solver import Solver
 from envsplit.models import Dependency, LockedPackage, VariantSpec, dep_name
 
 # variant, platform -> the builds to keep where the specs allow (the current lock, less what --update frees)
 Previous = Callable[[str, str], list[LockedPackage]]
+# variant, platform -> its date cutoff, None without one
+Cutoffs = Callable[[str, str], SolveCutoff | None]
 
 
 def first_per_name(packages: Sequence[LockedPackage]) -> list[LockedPackage]:
@@ -26,11 +29,38 @@ def first_per_name(packages: Sequence[LockedPackage]) -> list[LockedPackage]:
 
 
 class LayeredSolver:
-    def __init__(self, solver: Solver, specs: Mapping[str, VariantSpec], previous: Previous) -> None:
+    def __init__(
+        self,
+        solver: Solver,
+        specs: Mapping[str, VariantSpec],
+        previous: Previous,
+        cutoffs: Cutoffs | None = None,
+    ) -> None:
         self.solver = solver
         self.specs = specs
         self.previous = previous
+        self.cutoffs = cutoffs
         self._free: dict[tuple[str, str], list[LockedPackage] | None] = {}
+
+    def _solve(
+        self,
+        spec: VariantSpec,
+        platform: str,
+        pinned: Sequence[LockedPackage] = (),
+        preferred: Sequence[LockedPackage] = (),
+    ) -> list[LockedPackage]:
+        """One solve, under ``spec``'s date cutoff when it has one."""
+        cutoff = self.cutoffs(spec.name, platform) if self.cutoffs is not None else None
+        if cutoff is None:  # solvers that know nothing of cutoffs keep working
+            return self.solver.solve(spec, platform, pinned=pinned, preferred=preferred)
+        return self.solver.solve(spec, platform, pinned=pinned, preferred=preferred, cutoff=cutoff)
+
+    def standalone(self, spec: VariantSpec, platform: str) -> list[LockedPackage] | None:
+        """``spec`` solved alone: no base pins, no preferences; None if unsolvable (see layering_cost.py)."""
+        try:
+            return self._solve(spec, platform)
+        except SolveError:
+            return None
 
     def free(self, spec: VariantSpec, platform: str) -> list[LockedPackage] | None:
         """``spec`` solved without pinning its base, preferring its extensions' free solutions; None if unsolvable."""
@@ -40,7 +70,7 @@ class LayeredSolver:
             preferred = [p for child in children for p in (self.free(child, platform) or [])]
             preferred += self.previous(spec.name, platform)
             try:
-                self._free[key] = self.solver.solve(spec, platform, preferred=first_per_name(preferred))
+                self._free[key] = self._solve(spec, platform, preferred=first_per_name(preferred))
             except SolveError:
                 self._free[key] = None
         return self._free[key]
@@ -53,7 +83,7 @@ class LayeredSolver:
             result = self.free(spec, platform)
             if result is None:  # solve again to surface the solver's explanation
                 preferred = first_per_name(self.previous(spec.name, platform))
-                result = self.solver.solve(spec, platform, preferred=preferred)
+                result = self._solve(spec, platform, preferred=preferred)
             return result
         candidate = self.free(spec, platform)
         if candidate is not None and {p.url for p in base} <= {p.url for p in candidate}:
@@ -64,7 +94,7 @@ class LayeredSolver:
         pinned_spec = replace(spec, dependencies=spec.dependencies + forced)
         preferred = first_per_name([*(candidate or []), *self.previous(spec.name, platform)])
         try:
-            result = self.solver.solve(pinned_spec, platform, pinned=base, preferred=preferred)
+            result = self._solve(pinned_spec, platform, pinned=base, preferred=preferred)
         except SolveError as exc:
             raise SolveError(spec.name, platform, self._explain(spec, platform, base, exc)) from None
         urls = {p.url for p in result}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from envsplit.locking.layering_cost import LayeringCost
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,34 @@ class PairResult:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """--prefer-from: how many packages of one solved (variant, platform) kept their published build."""
+
+    variant: str
+    platform: str
+    kept: int
+    total: int
+
+    def message(self) -> str:
+        return (
+            f"{self.variant} {self.platform}: {self.kept} of {self.total} packages kept their published build"
+        )
+
+
+@dataclass(frozen=True)
+class Layering:
+    """What layering cost the extensions solved this run (see envsplit/locking/layering_cost.py)."""
+
+    costs: tuple[LayeringCost, ...] = ()
+    seconds: float = 0.0  # spent on the standalone solves that priced it
+
+    def markdown(self) -> str:
+        from envsplit.locking.layering_cost import layering_markdown
+
+        return layering_markdown(self.costs)
+
+
+@dataclass(frozen=True)
 class LockOutcome:
     results: tuple[PairResult, ...] = ()
     written: tuple[Path, ...] = ()  # locks, then Dockerfiles and the bake file
@@ -23,6 +55,8 @@ class LockOutcome:
     warnings: tuple[str, ...] = ()  # already told through the reporter
     # --check only: why the Dockerfiles are not what the locks render (refused or out of date)
     stale_dockerfiles: tuple[str, ...] = ()
+    layering: Layering = field(default_factory=Layering)  # costs warned of (failures with --strict-layering)
+    preferred: tuple[Kept, ...] = ()  # --prefer-from: how many builds each solved pair kept
 
     @property
     def failed(self) -> list[PairResult]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from envsplit.channels import check_mirrors
@@ -25,6 +26,10 @@ class LockOptions:
     dockerfiles: bool = True  # render dockerfiles/ from what locked (and refuse hand-edited ones up front)
     jobs: int | None = None  # chains solved at once; None: one per independent chain, up to the CPU count
     pypi_index: str | None = None  # where the PyPI index is read this run (a mirror of the project's index)
+    exclude_newer: str | None = None  # --exclude-newer (normalized): replaces the configured cutoff's value
+    now: datetime | None = None  # the clock a duration cutoff counts back from (None: the real one)
+    strict_layering: bool = False  # --strict-layering: a layering cost fails the variant (or the setting)
+    prefer_from: Path | None = None  # --prefer-from: published locks whose builds are preferred
 
 
 def select(project: Project, options: LockOptions) -> list[tuple[VariantSpec, list[str]]]:

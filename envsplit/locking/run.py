@@ -17,8 +17,10 @@ from envsplit.errors import InputError
 from envsplit.fetch import tell_once
 from envsplit.inputs.compose import compose, variant_order
 from envsplit.inputs.yaml_lines import display_path
+from envsplit.lockfile.header import read_cutoffs
 from envsplit.lockfile.lockdir import LockDir
-from envsplit.locking.outcome import LockOutcome, PairResult
+from envsplit.locking.cutoff import effective
+from envsplit.locking.outcome import Kept, Layering, LockOutcome, PairResult
 from envsplit.locking.pip_step import PipStep, check_entries
 from envsplit.locking.plan import LockOptions, check_update_names, leftovers, lock_paths, select
 from envsplit.locking.reporter import Reporter, SerializedReporter, SilentReporter
@@ -27,6 +29,7 @@ from envsplit.locking.solver import Solver
 from envsplit.models import LockedPackage, Project, VariantSpec
 
 if TYPE_CHECKING:
+    from envsplit.locking.layering_cost import LayeringCost
     from envsplit.pip.resolve import PipPackage
 
 Plan = list[tuple[VariantSpec, list[str]]]
@@ -63,13 +66,27 @@ def lock_project(
         return LockOutcome(
             tuple(run.results), stale_dockerfiles=_check_dockerfiles(project, options, run, refused)
         )
+    layering = Layering(tuple(run.costs), run.stage.standalone_seconds)
     rendered, warnings = _render(project, options, run)
     left = leftovers(project)
     warnings += [f"{display_path(p)} belongs to no variant of {project.config.name}; delete it" for p in left]
+    if options.prefer_from is not None and not run.kept:
+        warnings.append(
+            "--prefer-from: nothing was solved (the locks are up to date); add --force to relock preferring "
+            "the published builds"
+        )
     for message in warnings:
         said.warn(message)
     written = (*run.written, *rendered)
-    return LockOutcome(tuple(run.results), written, tuple(rendered), tuple(left), (*run.warnings, *warnings))
+    return LockOutcome(
+        tuple(run.results),
+        written,
+        tuple(rendered),
+        tuple(left),
+        (*run.warnings, *warnings),
+        layering=layering,
+        preferred=tuple(run.kept),
+    )
 
 
 def _render(project: Project, options: LockOptions, run: _Run) -> tuple[list[Path], list[str]]:
@@ -180,7 +197,15 @@ class _Run:
         self.pip = PipStep(project, options.pypi_index)
         if any(s.pip for s in self.specs.values()):
             self.pip.hash_inputs  # noqa: B018 - a bad pypi-mapping file is refused before any solve
-        self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin, self.pip)
+        cutoff = effective(project.exclude_newer, options.exclude_newer)
+        strict = options.strict_layering or project.strict_layering
+        self.stage = Stage(options, self.specs, self.dirs, solvers, reporter.begin, self.pip, cutoff, strict)
+        self.costs: list[LayeringCost] = []
+        self.kept: list[Kept] = []
+        if options.prefer_from is not None:  # bad input: refused before anything is solved
+            from envsplit.locking.prefer_from import read_published
+
+            self.stage.published = read_published(options.prefer_from)
         self.results: list[PairResult] = []
         self.written: list[Path] = []
         self.warnings: list[str] = []
@@ -239,6 +264,19 @@ class _Run:
                 self._finish(spec.name, platform, "failed", detail)
             return
         self._write(spec, solved, kept, {**carried, **{p: pair.digest for p, pair in solved.items()}}, extra)
+        if self.stage.published is not None:
+            from envsplit.locking.prefer_from import kept_builds
+
+            for platform, pair in sorted(solved.items()):
+                count, total = kept_builds(
+                    pair.packages or [], self.stage.published.builds(spec.name, platform)
+                )
+                self.kept.append(Kept(spec.name, platform, count, total))
+        for pair in solved.values():
+            for cost in pair.costs:
+                self.costs.append(cost)
+                self.warnings.append(cost.message())
+                self.reporter.warn(cost.message())
         for pair in pairs:
             if pair.platform in solved:
                 self._finish(spec.name, pair.platform, "locked", f"{len(pair.packages or [])} packages")
@@ -285,6 +323,10 @@ class _Run:
                 return False
             if spec.pip and _pip_key(folder.pip_packages(platform)) != _pip_key(pair.pip or ()):
                 return False
+            if self._cutoffs(spec, solved).get(platform, "") != read_cutoffs(folder.lock_path).get(
+                platform, ""
+            ):
+                return False
         # pip files of a variant that has no pip entries any more are to be deleted
         return spec.pip != () or not any(f.exists() for p in spec.platforms for f in folder.pip_files(p))
 
@@ -312,6 +354,7 @@ class _Run:
             {p: pair.lines for p, pair in solved.items() if pair.lines is not None},
             self._pip(spec, solved, packages),
             lambda platform: self.stage.base_pip(spec, platform, self.stage.done),
+            self._cutoffs(spec, solved),
         )
         self.lines[spec.name] = dict(rendered.lines)
         # Identical content is not rewritten: mtimes stay, and the summary counts real changes.
@@ -326,6 +369,12 @@ class _Run:
                 path.unlink(missing_ok=True)
         folder.forget()
         self.written.extend(sorted(files))
+
+    def _cutoffs(self, spec: VariantSpec, solved: dict[str, Pair]) -> dict[str, str]:
+        """Each platform's header cutoff: resolved now for a solved platform, as recorded for a carried one."""
+        recorded = read_cutoffs(self.dirs[spec.name].lock_path)
+        now = {p: self.stage.recorded_cutoff(spec.name, p) for p in solved}
+        return {p: c for p, c in {**recorded, **now}.items() if c and p in spec.platforms}
 
     def _pip(
         self, spec: VariantSpec, solved: dict[str, Pair], packages: dict[str, list[LockedPackage]]

@@ -10,15 +10,18 @@ holding the GIL. Nothing is written here; the run writes once every chain is don
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from envsplit.errors import InputError, SolveError
 from envsplit.inputs.compose import _pip_name
 from envsplit.lockfile.lockdir import LockDir
+from envsplit.locking.cutoff import ExcludeNewer, SolveCutoff, now_utc
 from envsplit.locking.input_hash import input_hash
 from envsplit.locking.layering import LayeredSolver
 from envsplit.locking.plan import LockOptions
@@ -26,7 +29,9 @@ from envsplit.locking.solver import Solver
 from envsplit.models import Dependency, LockedPackage, VariantSpec
 
 if TYPE_CHECKING:
+    from envsplit.locking.layering_cost import LayeringCost
     from envsplit.locking.pip_step import PipStep
+    from envsplit.locking.prefer_from import Published
     from envsplit.pip.resolve import PipPackage
 
 Key = tuple[str, str]  # (variant, platform)
@@ -49,6 +54,7 @@ class Pair:
     pip: tuple[PipPackage, ...] | None = (
         None  # every pip package (its base's too), when solved with pip entries
     )
+    costs: tuple[LayeringCost, ...] = ()  # what its base costs an extension solved now
 
     @property
     def failed(self) -> bool:
@@ -81,14 +87,22 @@ class Stage:
         solver: Callable[[], Solver],
         begin: Callable[[str, str], None],
         pip: PipStep | None = None,
+        cutoff: ExcludeNewer | None = None,
+        strict_layering: bool = False,
     ) -> None:
         self.options = options
+        self.strict_layering = strict_layering
+        self.published: Published | None = None  # --prefer-from's builds, set by the run
+        self.standalone_seconds = 0.0  # spent on the standalone solves that price layering
+        self.cutoff = cutoff
+        self._now = options.now or now_utc()  # one clock reading per run: every duration resolves alike
+        self._instants: dict[Key, datetime] = {}
         self.pip = pip
         self.specs = specs
         self.dirs = dirs
         self._solver = solver
         self.begin = begin
-        self.layered = LayeredSolver(_Lazy(solver), specs, self.previous)
+        self.layered = LayeredSolver(_Lazy(solver), specs, self.previous, self.solve_cutoff)
         self._names = threading.Lock()
         self._names_checked = False
         self._stop = threading.Event()
@@ -143,7 +157,7 @@ class Stage:
             base_lines = self.base_lines(spec, platform, done)
             if base_lines is None:
                 return Pair(spec, platform, "blocked")
-        digest = input_hash(spec, platform, base_lines, self.pip_inputs(spec, platform, done))
+        digest = self.digest(spec, platform, base_lines, done)
         why = self.why_stale(spec, platform, digest, base_lines)
         if not why:
             return Pair(spec, platform, "fresh", digest=digest)
@@ -156,10 +170,40 @@ class Stage:
         base_lines = self.base_lines(spec, platform, done) if spec.base is not None else None
         if spec.base is not None and base_lines is None:
             return None
-        digest = input_hash(spec, platform, base_lines, self.pip_inputs(spec, platform, done))
+        digest = self.digest(spec, platform, base_lines, done)
         pair = Pair(spec, platform, "solve", why, digest)
         self.solve(pair, done)
         return pair
+
+    def digest(
+        self, spec: VariantSpec, platform: str, base_lines: list[str] | None, done: Mapping[Key, Pair]
+    ) -> str:
+        cutoff = self.cutoff.hash_payload() if self.cutoff is not None else None
+        return input_hash(spec, platform, base_lines, self.pip_inputs(spec, platform, done), cutoff)
+
+    def instant(self, name: str, platform: str) -> datetime | None:
+        """The resolved cutoff of (variant, platform): the one its lock records when the configured value is
+        unchanged and the run does not move forward (--update, --force, refresh); else resolved now."""
+        if self.cutoff is None:
+            return None
+        key = (name, platform)
+        if key not in self._instants:
+            reused = None
+            if self.options.update is None and not self.options.force:
+                from envsplit.lockfile.header import read_cutoffs
+
+                reused = self.cutoff.reuse(read_cutoffs(self.dirs[name].lock_path).get(platform))
+            self._instants[key] = reused or self.cutoff.resolve(self._now)
+        return self._instants[key]
+
+    def solve_cutoff(self, name: str, platform: str) -> SolveCutoff | None:
+        instant = self.instant(name, platform)
+        return SolveCutoff(instant, self.cutoff.exempt) if instant is not None and self.cutoff else None
+
+    def recorded_cutoff(self, name: str, platform: str) -> str:
+        """What the header records for a platform solved now: "" without a cutoff."""
+        instant = self.instant(name, platform)
+        return self.cutoff.recorded(instant) if instant is not None and self.cutoff else ""
 
     def base_lines(self, spec: VariantSpec, platform: str, done: Mapping[Key, Pair]) -> list[str] | None:
         """The lines of ``spec``'s base on ``platform`` as they stand after this run; None if it has none."""
@@ -238,9 +282,17 @@ class Stage:
     def previous(self, name: str, platform: str) -> list[LockedPackage]:
         """The builds to keep where the specs allow: the current lock, less what --update frees."""
         update = self.options.update
-        if update == ():
-            return []
-        return [p for p in self.dirs[name].locked(platform) if update is None or p.name not in update]
+        current = (
+            []
+            if update == ()
+            else [p for p in self.dirs[name].locked(platform) if update is None or p.name not in update]
+        )
+        if self.published is None:
+            return current
+        # --prefer-from: the published builds first (the user asked for them), then the current lock's;
+        # --update NAMES frees those names from both
+        published = [p for p in self.published.builds(name, platform) if not update or p.name not in update]
+        return [*published, *current]
 
     def solve(self, pair: Pair, done: Mapping[Key, Pair]) -> None:
         """Solve ``pair`` (its base pinned as locked on the same platform); a failure is kept on the pair."""
@@ -257,16 +309,41 @@ class Stage:
             else:
                 base = self.dirs[spec.base].packages(platform)
         try:
-            pair.packages = self.layered.solve(spec, platform, base)
+            packages = self.layered.solve(spec, platform, base)
         except SolveError as exc:
             pair.error = exc.explanation
             return
+        if spec.base is not None:
+            pair.costs = self.price(spec, platform, packages, base)
+            if pair.costs and self.strict_layering:
+                pair.error = "\n".join(c.message() for c in pair.costs) + (
+                    "\n--strict-layering (or 'strict-layering: true'): nothing is written for this variant. "
+                    f"Relock the base preferring its extensions ('envsplit lock --force --variant {spec.base}'), "
+                    "or loosen what the base pins."
+                )
+                return
+        pair.packages = packages
         # A re-solve that found what is locked keeps the file's order: no conda-lock import to order it again.
         pair.lines = self.dirs[spec.name].same_lines(platform, pair.packages) or explicit_lines(pair.packages)
         if (
             spec.pip and self.pip is not None
         ):  # bad pip input is an InputError: the run stops, writing nothing
             pair.pip = self.pip.resolve(spec, platform, pair.packages, self.base_pip(spec, platform, done))
+
+    def price(
+        self, spec: VariantSpec, platform: str, packages: list[LockedPackage], base: list[LockedPackage]
+    ) -> tuple[LayeringCost, ...]:
+        """What the base costs ``spec`` on ``platform``, against a standalone solve (timed: it is extra work)."""
+        from envsplit.locking.layering_cost import layering_costs
+
+        assert spec.base is not None
+        started = time.perf_counter()
+        alone = self.layered.standalone(spec, platform)
+        with self._names:
+            self.standalone_seconds += time.perf_counter() - started
+        if alone is None:
+            return ()
+        return tuple(layering_costs(spec, self.specs[spec.base], platform, packages, alone, base))
 
     def check_names(self) -> None:
         """Once, before the first solve (see :func:`check_names`); the other chains wait for it."""
@@ -295,8 +372,11 @@ class _Lazy:
         platform: str,
         pinned: Sequence[LockedPackage] = (),
         preferred: Sequence[LockedPackage] = (),
+        cutoff: SolveCutoff | None = None,
     ) -> list[LockedPackage]:
-        return self._make().solve(variant, platform, pinned, preferred)
+        if cutoff is None:
+            return self._make().solve(variant, platform, pinned, preferred)
+        return self._make().solve(variant, platform, pinned, preferred, cutoff=cutoff)
 
     def unknown_names(self, variant: VariantSpec, platform: str) -> dict[str, list[str]]:
         return self._make().unknown_names(variant, platform)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from envsplit.models import LockedPackage, VariantSpec
+
+if TYPE_CHECKING:
+    from envsplit.locking.cutoff import SolveCutoff
 
 
 class Solver(Protocol):
@@ -15,8 +18,11 @@ class Solver(Protocol):
         platform: str,
         pinned: Sequence[LockedPackage] = (),
         preferred: Sequence[LockedPackage] = (),
+        cutoff: SolveCutoff | None = None,
     ) -> list[LockedPackage]:
         """Solve ``variant`` on ``platform``.
+
+        ``cutoff``: records published after its instant are invisible, but for its exempt names.
 
         ``pinned`` packages must stay exactly as they are (a base image's contents); ``preferred`` ones are
         kept when the specs allow (the previous lock), so unrelated packages do not churn.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import re
 import threading
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from typing import Any
 from envsplit.channels import ChannelSource
 from envsplit.errors import EnvsplitError, SolveError
 from envsplit.fetch import ChannelError, MirrorFetcher, timeout
+from envsplit.locking.cutoff import SolveCutoff
 from envsplit.locking.solver.gateway import canonical_of, make_gateway, rattler_channels
 from envsplit.models import LockedPackage, VariantSpec, dep_name
 from envsplit.redact import redact_text
@@ -66,6 +68,7 @@ class RattlerSolver:
         platform: str,
         pinned: Sequence[LockedPackage] = (),
         preferred: Sequence[LockedPackage] = (),
+        cutoff: SolveCutoff | None = None,
     ) -> list[LockedPackage]:
         from rattler import GenericVirtualPackage, PackageName, Version
         from rattler.package import BuildString
@@ -88,8 +91,20 @@ class RattlerSolver:
             records_by_file = self._records_for(gateway, channels, subdirs, [*pinned, *preferred])
             pinned_records = _pick(records_by_file, pinned, strict=True)
             preferred_records = _pick(records_by_file, preferred, strict=False)
+            sources_first: list[Any] = []
+            if cutoff is not None and cutoff.exempt:
+                sources_first = [self._run(_exempt_source(gateway, channels, subdirs, cutoff.exempt))]
             records = self._run(
-                _solve(channels, variant.specs, gateway, subdirs, vps, pinned_records, preferred_records)
+                _solve(
+                    [*sources_first, *channels],
+                    variant.specs,
+                    gateway,
+                    subdirs,
+                    vps,
+                    pinned_records,
+                    preferred_records,
+                    cutoff.instant if cutoff is not None else None,
+                )
             )
         except SolveError as exc:
             raise SolveError(variant.name, platform, exc.explanation) from None
@@ -216,9 +231,14 @@ async def _solve(
     vps: list[Any],
     pinned: list[Any],
     preferred: list[Any],
+    exclude_newer: datetime.datetime | None = None,
 ) -> list[Any]:
     from rattler import Subdir, solve
 
+    # Unstamped records are kept (see envsplit/locking/cutoff.py); that is also how exempt records pass.
+    cutoff: dict[str, Any] = (
+        {"exclude_newer": exclude_newer, "timestamp_policy": "allow-missing"} if exclude_newer else {}
+    )
     return await solve(
         channels,
         list(specs),
@@ -227,7 +247,45 @@ async def _solve(
         virtual_packages=vps,
         pinned_packages=pinned,
         locked_packages=preferred,
+        **cutoff,
     )
+
+
+class _ExemptSource:
+    """The records of the exempt names, unstamped so that the cutoff lets them through.
+
+    Listed before the channels: with strict channel priority the solver then takes those names from here
+    only. Each name keeps the records of the first channel that has it, as strict priority would.
+    """
+
+    def __init__(self, records: list[Any]) -> None:
+        self._records = records
+
+    async def fetch_package_records(self, platform: Any, name: Any) -> list[Any]:
+        return [
+            r
+            for r in self._records
+            if str(r.subdir) == str(platform) and r.name.normalized == name.normalized
+        ]
+
+    def package_names(self, platform: Any) -> list[str]:
+        return sorted({r.name.normalized for r in self._records if str(r.subdir) == str(platform)})
+
+
+async def _exempt_source(gateway: Any, channels: list[Any], subdirs: list[str], names: Sequence[str]) -> Any:
+    from rattler import Subdir
+
+    found = await gateway.query(channels, [Subdir(s) for s in subdirs], list(names), recursive=False)
+    taken: set[str] = set()
+    records: list[Any] = []
+    for per_channel in found:  # priority order
+        here = [r for r in per_channel if r.name.normalized not in taken]
+        for record in here:
+            record.timestamp = None
+            record.indexed_timestamp = None
+            records.append(record)
+        taken.update(r.name.normalized for r in here)
+    return _ExemptSource(records)
 
 
 def _is_cuda_build(p: LockedPackage) -> bool:
