@@ -10,13 +10,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from envsplit.audit.graph import top_level
+from envsplit.diff.classify import Swap, build_swaps, calendar_year
 from envsplit.diff.sides import Lock, LockSet, SizeLookup
 from envsplit.errors import InputError
 from envsplit.models import LockedPackage
 
 # Kinds of change for a package present on both sides, in the order reports list them.
-CHANGE_KINDS = ("upgrade", "downgrade", "build", "file", "version")
+CHANGE_KINDS = ("upgrade", "downgrade", "build-variant", "build", "file", "version")
 LEVELS = ("major", "minor", "patch")
+CALVER = "calver"  # the level of a move between two calendar versions: newer or older, never "major"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,9 @@ class Change:
 
     ``build``: same version, other build. ``file``: same version and build from another file (channel,
     format or checksum). ``version``: the versions differ but cannot be ordered (unparsable).
+    ``build-variant``: the builds differ in what they were built for (``swaps``: cuda → cpu, mkl → openblas,
+    py312 → py313), whether or not the version moved too (``moved``: upgrade or downgrade, with ``level``).
+    ``inherited_from``: in an extension, the base whose diff holds this very change (see diff.layers).
     """
 
     name: str
@@ -32,9 +37,17 @@ class Change:
     old: LockedPackage | None
     new: LockedPackage | None
     requested: bool
-    level: str | None = None  # major / minor / patch for upgrade and downgrade
+    level: str | None = None  # major / minor / patch / calver for upgrade and downgrade (and a moved swap)
     old_size: int | None = None
     new_size: int | None = None
+    swaps: tuple[Swap, ...] = ()
+    moved: str | None = None  # build-variant only: upgrade / downgrade when the version moved as well
+    inherited_from: str | None = None
+
+    @property
+    def direction(self) -> str | None:
+        """``upgrade`` or ``downgrade`` when the version moved, whatever the kind; else None."""
+        return self.kind if self.kind in ("upgrade", "downgrade") else self.moved
 
     @property
     def size_delta(self) -> int | None:
@@ -138,7 +151,8 @@ def classify(old: str, new: str, pip: bool = False) -> tuple[str, str | None]:
     The level comes from the first version segment that differs, as rattler splits versions: the 1st is
     major, the 2nd minor, any later one patch. A difference after a segment's leading number (a letter
     or pre-release suffix: ``2025b -> 2025c``, ``1.2rc1 -> 1.2``) counts one level lower, and a
-    different epoch is major.
+    different epoch is major. Two calendar versions (both starting with a year, diff.classify) are
+    ``calver``: a newer or older release, whatever component moved.
     """
     if pip:
         return _classify_pep440(old, new)
@@ -150,7 +164,10 @@ def classify(old: str, new: str, pip: bool = False) -> tuple[str, str | None]:
         return ("same", None) if old == new else ("version", None)
     if a == b:
         return "same", None
-    return ("upgrade" if b > a else "downgrade"), _level(a, b)
+    kind = "upgrade" if b > a else "downgrade"
+    if (a.epoch or 0) == (b.epoch or 0) and all(calendar_year(v.segments()[0][0]) for v in (a, b)):
+        return kind, CALVER
+    return kind, _level(a, b)
 
 
 def _classify_pep440(old: str, new: str) -> tuple[str, str | None]:
@@ -166,6 +183,8 @@ def _classify_pep440(old: str, new: str) -> tuple[str, str | None]:
     if a.epoch != b.epoch:
         return kind, "major"
     ra, rb = a.release, b.release
+    if calendar_year(ra[0]) and calendar_year(rb[0]):
+        return kind, CALVER
     for i in range(max(len(ra), len(rb))):
         if (ra[i] if i < len(ra) else 0) != (rb[i] if i < len(rb) else 0):
             return kind, LEVELS[min(i, 2)]
@@ -222,10 +241,14 @@ def diff_platform(
             changes.append(Change(name, "removed", o, None, name in req_old, old_size=o.size))
         elif o is not None and n is not None and (o.url, o.md5) != (n.url, n.md5):
             kind, level = classify(o.version, n.version, pip=n.is_pip)
-            if kind == "same":
+            swaps = () if n.is_pip or o.is_pip else build_swaps(o.build, n.build)
+            moved = kind if swaps and kind in ("upgrade", "downgrade") else None
+            if swaps:
+                kind = "build-variant"
+            elif kind == "same":
                 kind = "build" if o.build != n.build else "file"
             requested = name in req_old or name in req_new
-            changes.append(Change(name, kind, o, n, requested, level, o.size, n.size))
+            changes.append(Change(name, kind, o, n, requested, level, o.size, n.size, swaps, moved))
     if old is None:
         status = "added"
     elif new is None:
