@@ -86,6 +86,7 @@ class Project:
     # None means https://pypi.org/simple. A folder is served on loopback while locking.
     pypi_index: str | None = None
     pypi_mapping: Path | None = None  # the ``pypi-mapping:`` override file (conda name -> PyPI names)
+    refresh_fail_on: tuple[str, ...] = ()  # ``refresh: {fail-on: [...]}``: kinds of change refresh refuses
 
 
 @dataclass(frozen=True)

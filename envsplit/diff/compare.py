@@ -337,7 +337,10 @@ def diff_locksets(
     sizes: SizeLookup | None = None,
     allow_mismatch: bool = False,
 ) -> LockDiff:
-    """Compare two sides. ``sizes`` is asked once, for every changed package whose size is not known yet."""
+    """Compare two sides. ``sizes`` is asked once, for every changed package whose size is not known yet.
+
+    An extension's changes that its base made too are marked ``inherited_from`` (diff.layers).
+    """
     variants = [diff_locks(name, o, n) for name, o, n in pair(old, new, allow_mismatch)]
     if sizes is not None:
         unsized = {
@@ -350,4 +353,7 @@ def diff_locksets(
         }
         found = dict(sizes([unsized[u] for u in sorted(unsized)])) if unsized else {}
         variants = [_with_sizes(v, found) for v in variants]
-    return LockDiff(old.label, new.label, tuple(sorted(variants, key=lambda v: v.name)), sizes is not None)
+    from envsplit.diff.layers import mark_inherited  # it builds on this module's types
+
+    diff = LockDiff(old.label, new.label, tuple(sorted(variants, key=lambda v: v.name)), sizes is not None)
+    return mark_inherited(diff)

@@ -24,6 +24,7 @@ from envsplit.inputs.config import (
     read_platforms,
     read_pypi_index,
     read_pypi_mapping,
+    read_refresh,
 )
 from envsplit.inputs.environment import ENV_KEYS, read_environment
 from envsplit.inputs.overlay import OVERLAY_KEYS, read_overlay
@@ -84,6 +85,9 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         pypi_index = read_pypi_index(src, root, data)
     with problems.check():
         pypi_mapping = read_pypi_mapping(src, root, data)
+    fail_on: tuple[str, ...] = ()
+    with problems.check():
+        fail_on = read_refresh(src, data, problems)
     reader = VariantsReader(src, root, overlays_dir, docker.repository, problems)
     with problems.check():
         variants = reader.read(data)
@@ -102,6 +106,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         docker=docker,
         pypi_index=pypi_index,
         pypi_mapping=pypi_mapping,
+        refresh_fail_on=fail_on,
     )
 
 
