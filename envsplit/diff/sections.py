@@ -73,7 +73,7 @@ def failures_section(failures: Sequence[Failure]) -> list[str]:
             lines.append(f"{head}: skipped: base {md_code(repr(f.skipped_for))} could not be relocked")
         else:
             lines += [f"{head}:", "", *_quoted(f.reason, f.variant), ""]
-    return [*lines, ""]
+    return lines if lines[-1] == "" else [*lines, ""]
 
 
 def policy_section(hits: Sequence[PolicyHit]) -> list[str]:
