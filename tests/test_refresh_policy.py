@@ -53,10 +53,7 @@ def test_requested_major_downgrade_makes_refresh_exit_6(fake: Path) -> None:
     assert exit_status(result, keep_going=True, exit_code=True) == EXIT_POLICY == 6  # outranks "changed"
     body = result.markdown
     assert "### Refused by refresh.fail-on" in body
-    assert (
-        "- `requested-major-downgrade`: **cpu** linux-64: numpy 2.1 `h0_0` → 1.26 `h0_0`" not in body
-    )  # text, not code
-    assert "- `requested-major-downgrade`: **cpu** linux-64: numpy 2.1 h0\\_0 → 1.26 h0\\_0\n" in body
+    assert "- `requested-major-downgrade`: **cpu** linux-64: numpy 2.1 h0_0 → 1.26 h0_0\n" in body
 
 
 def test_no_policy_no_hit(fake: Path) -> None:
