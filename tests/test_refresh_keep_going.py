@@ -154,3 +154,38 @@ def test_a_long_reason_is_cut_and_escaped() -> None:
     assert quoted[0].startswith("  > \\<\\!-- @&#8203;someone")
     assert quoted[1] == "  > \u00a0\u00a0line 0  "  # indentation kept, a hard line break after it
     assert "envsplit lock --variant v" in quoted[-1]
+
+
+# --- the rocker example on the bundled snapshot -----------------------------------------------------
+
+
+def test_rocker_refresh_with_an_unsatisfiable_cpu_keeps_going(
+    locked: Path, mirror_args: list[str], tmp_path: Path
+) -> None:
+    """cpu asks for a numpy the snapshot does not have; cuda drops cudf: the cuda family is written."""
+    with (locked / "overlays/cpu.yml").open("a") as f:
+        f.write("add:\n  - numpy >=99\n")
+    edit(locked / "overlays/cuda.yml", "add:\n  - cudf\n", "")  # cuda drops cudf
+    cpu_before = _locks(locked, "cpu", "cpu-spatial")
+    body = tmp_path / "body.md"
+    result = CliRunner().invoke(
+        cli, ["refresh", "--keep-going", "--no-sizes", *mirror_args, "--output-markdown", str(body)]
+    )
+    assert result.exit_code == 5, result.output
+    assert _locks(locked, "cpu", "cpu-spatial") == cpu_before
+    for variant in ("cuda", "cuda-spatial"):
+        assert "/cudf-" not in (locked / f"locks/{variant}/conda-linux-64.lock").read_text()
+    text = body.read_text()
+    section = text.split("### Could not relock", 1)[1].split("####", 1)[0]
+    for platform in PLATFORMS:
+        assert (
+            f"- **cpu** {platform}:\n\n  > Cannot solve the request because of: No candidates were found for numpy \\>=99."
+            in section
+        )
+        assert f"- **cpu-spatial** {platform}: skipped: base `'cpu'` could not be relocked" in section
+    assert re.search(r"^- \*\*cuda\*\* linux-64: .*\d+ removed", text, re.MULTILINE), text
+    assert re.search(
+        r"^- \*\*cuda-spatial\*\* linux-64: .*inherited from \[cuda\]\(#cuda--linux-64\): \d+ changes",
+        text,
+        re.MULTILINE,
+    ), text
