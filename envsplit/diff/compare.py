@@ -7,18 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from envsplit.audit.graph import top_level
-from envsplit.diff.classify import Swap, build_swaps, calendar_year
+from envsplit.diff.classify import CALVER, LEVELS, Swap, build_swaps, classify
 from envsplit.diff.sides import Lock, LockSet, SizeLookup
 from envsplit.errors import InputError
 from envsplit.models import LockedPackage
 
+__all__ = ["CALVER", "CHANGE_KINDS", "LEVELS", "classify", "diff_locksets", "diff_platform", "pair"]
+
 # Kinds of change for a package present on both sides, in the order reports list them.
 CHANGE_KINDS = ("upgrade", "downgrade", "build-variant", "build", "file", "version")
-LEVELS = ("major", "minor", "patch")
-CALVER = "calver"  # the level of a move between two calendar versions: newer or older, never "major"
 
 
 @dataclass(frozen=True)
@@ -139,74 +138,6 @@ class LockDiff:
     @property
     def size_delta(self) -> SizeDelta:
         return total(self.changes())
-
-
-# --- versions --------------------------------------------------------------------------------------
-
-
-def classify(old: str, new: str, pip: bool = False) -> tuple[str, str | None]:
-    """(``upgrade``/``downgrade``, level) in conda's version order (PEP 440's for ``pip``); (``same``, None)
-    if equal; else ``version``.
-
-    The level comes from the first version segment that differs, as rattler splits versions: the 1st is
-    major, the 2nd minor, any later one patch. A difference after a segment's leading number (a letter
-    or pre-release suffix: ``2025b -> 2025c``, ``1.2rc1 -> 1.2``) counts one level lower, and a
-    different epoch is major. Two calendar versions (both starting with a year, diff.classify) are
-    ``calver``: a newer or older release, whatever component moved.
-    """
-    if pip:
-        return _classify_pep440(old, new)
-    from rattler import Version
-
-    try:
-        a, b = Version(old), Version(new)
-    except Exception:  # rattler's InvalidVersionError: a foreign lock may hold anything
-        return ("same", None) if old == new else ("version", None)
-    if a == b:
-        return "same", None
-    kind = "upgrade" if b > a else "downgrade"
-    if (a.epoch or 0) == (b.epoch or 0) and all(calendar_year(v.segments()[0][0]) for v in (a, b)):
-        return kind, CALVER
-    return kind, _level(a, b)
-
-
-def _classify_pep440(old: str, new: str) -> tuple[str, str | None]:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        a, b = Version(old), Version(new)
-    except InvalidVersion:
-        return ("same", None) if old == new else ("version", None)
-    if a == b:
-        return "same", None
-    kind = "upgrade" if b > a else "downgrade"
-    if a.epoch != b.epoch:
-        return kind, "major"
-    ra, rb = a.release, b.release
-    if calendar_year(ra[0]) and calendar_year(rb[0]):
-        return kind, CALVER
-    for i in range(max(len(ra), len(rb))):
-        if (ra[i] if i < len(ra) else 0) != (rb[i] if i < len(rb) else 0):
-            return kind, LEVELS[min(i, 2)]
-    return kind, "patch"  # pre-, post-, dev-release or local part
-
-
-def _level(a: Any, b: Any) -> str:
-    if (a.epoch or 0) != (b.epoch or 0):
-        return "major"
-    sa, sb = a.segments(), b.segments()
-    for i in range(max(len(sa), len(sb))):
-        # A missing trailing segment or component counts as 0, as conda compares them (1.2 == 1.2.0).
-        x, y = (sa[i] if i < len(sa) else [0]), (sb[i] if i < len(sb) else [0])
-        if x == y:
-            continue
-        j = next(k for k in range(max(len(x), len(y))) if _at(x, k) != _at(y, k))
-        return LEVELS[min(i + (j > 0), 2)]
-    return "patch"  # only the local part (+...) differs
-
-
-def _at(segment: list[Any], k: int) -> Any:
-    return segment[k] if k < len(segment) else 0
 
 
 # --- computing -------------------------------------------------------------------------------------
