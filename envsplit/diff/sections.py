@@ -63,8 +63,8 @@ def failures_section(failures: Sequence[Failure]) -> list[str]:
     lines = [
         "### Could not relock",
         "",
-        "These kept their previous locks (a variant with none has no lock yet); every other variant was "
-        "relocked as described here.",
+        "These kept their previous locks (a variant with none has no lock yet); the variants not listed "
+        "here were relocked.",
         "",
     ]
     for f in sorted(failures, key=lambda f: (f.variant, f.platform)):
