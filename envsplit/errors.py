@@ -7,7 +7,13 @@ Exit codes (the CLI contract, documented in the README):
 - 2: bad input: fix a file, a flag or a value (the message names which);
 - 3: ``refresh --exit-code`` found changes;
 - 4: the machine failed us: a file could not be written (full disk, read-only folder, permissions);
+- 5: ``refresh --keep-going`` was partial: some variants were relocked and written, others could not be
+  (their old locks are kept; the PR body's "Could not relock" section says why);
+- 6: ``refresh`` relocked, but the relock holds a change that envsplit.yml's ``refresh: fail-on`` refuses;
 - 130: interrupted (Ctrl-C).
+
+When several apply to one refresh, the first of 1, 5, 6, 3 wins (a failure outranks a partial run, which
+outranks a refused change, which outranks "changes found"); the PR body and stderr list every reason.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_CHANGED = 3
 EXIT_CANNOT_WRITE = 4
+EXIT_PARTIAL = 5
+EXIT_POLICY = 6
 EXIT_INTERRUPTED = 130
 
 

@@ -89,6 +89,7 @@ class Project:
     pypi_mapping: Path | None = None  # the ``pypi-mapping:`` override file (conda name -> PyPI names)
     exclude_newer: ExcludeNewer | None = None  # ``exclude-newer:``, the date cutoff of every solve
     strict_layering: bool = False  # ``strict-layering:``, a layering cost fails the variant
+    refresh_fail_on: tuple[str, ...] = ()  # ``refresh: {fail-on: [...]}``: kinds of change refresh refuses
 
 
 @dataclass(frozen=True)

@@ -67,14 +67,16 @@ def lock(
         ("1.2", "1.2.1", ("upgrade", "patch")),  # a missing segment counts as 0
         ("1!1.0", "2.0", ("downgrade", "major")),  # any epoch beats no epoch
         ("1!1.0", "2!1.0", ("upgrade", "major")),
-        ("2024a", "2025b", ("upgrade", "major")),  # non-numeric segments
-        ("2025b", "2025c", ("upgrade", "minor")),  # a suffix change is one level below its number
+        ("2024a", "2025b", ("upgrade", "calver")),  # tzdata: calendar versions are dates, not majors
+        ("2025b", "2025c", ("upgrade", "calver")),
+        ("3a", "4b", ("upgrade", "major")),  # non-numeric segments
+        ("3a", "3b", ("upgrade", "minor")),  # a suffix change is one level below its number
         ("1.1.1t", "1.1.1u", ("upgrade", "patch")),
         ("1.2rc1", "1.2", ("upgrade", "patch")),  # rc sorts before the release
         ("1.2rc1", "1.3", ("upgrade", "minor")),
         ("1.2.0.dev1", "1.2.0", ("upgrade", "patch")),
         ("1.0+local.1", "1.0+local.2", ("upgrade", "patch")),  # only the local part differs
-        ("2025.10.5", "2026.1.1", ("upgrade", "major")),
+        ("2025.10.5", "2026.1.1", ("upgrade", "calver")),
         ("1.0", "1.0.0", ("same", None)),
         ("1.0 beta", "1.0 gamma", ("version", None)),  # unparsable: cannot be ordered
         ("1.0 beta", "1.0 beta", ("same", None)),
@@ -164,6 +166,7 @@ def test_platform_diff_kinds_and_requested_from_specs() -> None:
     assert pd.counts() == {
         "upgrade": 1,
         "downgrade": 1,
+        "build-variant": 0,
         "build": 1,
         "file": 2,
         "version": 0,

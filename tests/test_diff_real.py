@@ -64,11 +64,14 @@ def test_cryocloud_vs_py_rocket_matches_the_raw_files(cryo_rocket: LockDiff) -> 
     assert {c.name for c in pd.changed} == differing
     assert (pd.old_count, pd.new_count) == (len(old), len(new))
     by_name = {c.name: c for c in pd.changes}
-    # python 3.12 -> 3.11: a minor downgrade; many py312 builds become py311 rebuilds of the same version
+    # python 3.12 -> 3.11: a minor downgrade; many py312 builds become py311 builds of the same version,
+    # which is a build-variant swap on the python axis, not a plain rebuild
     python = by_name["python"]
     assert (python.kind, python.level) == ("downgrade", "minor")
     assert (python.old and python.old.version, python.new and python.new.version) == ("3.12.12", "3.11.14")
-    assert by_name["websockify"].kind == "build"
+    websockify = by_name["websockify"]
+    assert (websockify.kind, websockify.moved) == ("build-variant", None)
+    assert [(s.axis, s.old, s.new) for s in websockify.swaps] == [("python", "py312", "py311")]
     for c in pd.changed:
         o, n = old[c.name], new[c.name]
         assert (c.old and c.old.version, c.new and c.new.version) == (str(o["version"]), str(n["version"]))
@@ -102,9 +105,10 @@ def test_pangeo_vs_pytorch_notebook(pangeo_torch: LockDiff) -> None:
     pd = platforms["linux-64"]
     assert {c.name for c in pd.added} == new["linux-64"].keys() - old["linux-64"].keys()
     xgboost = next(c for c in pd.changes if c.name == "xgboost")
-    assert xgboost.kind == "build"
+    assert xgboost.kind == "build-variant"  # a CPU build swapped for a CUDA one is no mere rebuild
     assert xgboost.old is not None and xgboost.new is not None
     assert xgboost.old.build.startswith("cpu_") and xgboost.new.build.startswith("cuda129_")
+    assert ("accelerator", "cpu", "cuda129") in [(s.axis, s.old, s.new) for s in xgboost.swaps]
     text = render_markdown(pangeo_torch)
     assert "- **pangeo-notebook → pangeo-pytorch-notebook** osx-64: platform dropped (746 packages)" in text
     assert "Download sizes: unknown" in text

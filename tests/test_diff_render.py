@@ -169,7 +169,7 @@ def test_json_follows_the_documented_schema() -> None:
     diff = spatial_diff()
     document = json.loads(render_json(diff, command="envsplit diff --git HEAD~1 --format json"))
     validate(document)
-    assert document["schema"] == "envsplit-diff" and document["schema_version"] == 1
+    assert document["schema"] == "envsplit-diff" and document["schema_version"] == 2
     assert document["regenerate"] == "envsplit diff --git HEAD~1 --format json"
     (platform,) = document["variants"][0]["platforms"]
     assert [a["name"] for a in platform["added"]] == ["libarchive"]
@@ -188,6 +188,9 @@ def test_json_follows_the_documented_schema() -> None:
         "old_size": 2_000_000,
         "new_size": 2_100_000,
         "size_delta": 100_000,
+        "moved": None,
+        "swaps": [],
+        "inherited_from": None,
     }
     assert platform["size_delta"] == document["size_delta"] == 12_400_000
     assert platform["counts"]["upgrade"] == 3 and platform["counts"]["build"] == 3

@@ -377,6 +377,7 @@ def test_diff_json_marks_pip_changes(tmp_path: Path) -> None:
     assert platform["counts"] == {
         "upgrade": 1,
         "downgrade": 1,
+        "build-variant": 0,
         "build": 0,
         "file": 0,
         "version": 0,

@@ -94,8 +94,8 @@ def test_zizmor_finds_nothing_medium_or_high() -> None:
 def test_zizmor_would_flag_template_injection_and_unpinned_actions(tmp_path: Path) -> None:
     text = REFRESH.read_text(encoding="utf-8")
     text = text.replace(
-        'run: envsplit refresh --output-markdown "$RUNNER_TEMP/pr-body.md"',
-        "run: echo ${{ github.event.head_commit.message }}",
+        'envsplit refresh --output-markdown "$RUNNER_TEMP/pr-body.md" --keep-going',
+        "echo ${{ github.event.head_commit.message }}",
     )
     text = re.sub(r"actions/setup-python@[0-9a-f]{40}", "actions/setup-python@v5", text)
     bad = tmp_path / ".github" / "workflows" / "bad.yml"
@@ -139,12 +139,22 @@ def test_refresh_workflow_runs_weekly_and_opens_one_pull_request() -> None:
     (job,) = workflow["jobs"].values()
     assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
     runs = [s["run"] for s in job["steps"] if "run" in s]
-    assert any(r.startswith("envsplit refresh --output-markdown ") for r in runs)
+    commands = [line.strip() for r in runs for line in r.splitlines()]
+    refresh = next(c for c in commands if c.startswith("envsplit refresh "))
+    assert refresh.startswith("envsplit refresh --output-markdown ") and "--keep-going" in refresh.split()
     (create,) = [s for s in job["steps"] if s.get("uses", "").startswith("peter-evans/create-pull-request@")]
     options = create["with"]
     assert options["branch"] == "envsplit/refresh-locks"  # fixed: later runs update the same PR
-    body = next(r for r in runs if r.startswith("envsplit refresh")).split("--output-markdown ", 1)[1]
+    body = refresh.split("--output-markdown ", 1)[1].split()[0]
     assert body.strip('"').replace("$RUNNER_TEMP", "${{ runner.temp }}") == options["body-path"]
+    # partial (5) and refused (6) still open the pull request, then fail the job after it
+    step = next(s for s in job["steps"] if "envsplit refresh" in s.get("run", ""))
+    assert "-ne 5" in step["run"] and "-ne 6" in step["run"]
+    last = job["steps"][-1]
+    assert job["steps"].index(create) < len(job["steps"]) - 1
+    assert last["if"] == f"steps.{step['id']}.outputs.status != '0'" and last["run"].rstrip().endswith(
+        "exit 1"
+    )
     assert set(options["add-paths"].split()) == {"locks/**", "dockerfiles/**"}
     assert workflow["concurrency"]["cancel-in-progress"] is False
 

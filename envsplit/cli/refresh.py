@@ -17,11 +17,12 @@ from envsplit.cli.options import (
     timeout_option,
 )
 from envsplit.cli.progress import CliReporter
-from envsplit.errors import InputError
+from envsplit.diff.policy import summary
+from envsplit.errors import EXIT_FAILED, InputError
 from envsplit.generated import write
 from envsplit.inputs.project import read_project
 from envsplit.locking.plan import LockOptions
-from envsplit.locking.refresh import refresh
+from envsplit.locking.refresh import exit_status, refresh
 
 
 @cli.command("refresh")
@@ -31,6 +32,20 @@ from envsplit.locking.refresh import refresh
     none_is_stdout=False,
 )
 @click.option("--exit-code", is_flag=True, help="Exit 3 when anything changed (for scripts); default is 0.")
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="When a variant cannot be solved, still write every variant that could and exit 5 (partial) "
+    "instead of 1; the body's 'Could not relock' section says why each failed.",
+)
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    metavar="NAME",
+    help="Relock only NAME's family (its base chain and every variant built on them), for separate "
+    "schedules; the body covers only them. Repeatable.",
+)
 @click.option("--no-sizes", is_flag=True, help="Do not look download sizes up in the channels' repodata.")
 @mirror_option("; locks keep the canonical URLs")
 @pypi_index_option()
@@ -42,6 +57,8 @@ def refresh_command(
     obj: dict,
     output_markdown: Path | None,
     exit_code: bool,
+    keep_going: bool,
+    variants: tuple[str, ...],
     no_sizes: bool,
     mirrors: tuple[str, ...],
     pypi_index: str | None,
@@ -53,9 +70,21 @@ def refresh_command(
     Packages move to the newest versions the specs allow (bases still
     prefer what their extensions need). The description lists, per variant
     and platform, what was added, removed, upgraded or downgraded, with
-    download-size deltas; --output-markdown writes it for a pull request.
-    Exits 0 whether or not anything changed (unless --exit-code), and 1 if
-    a variant could not be solved (its old locks are kept).
+    download-size deltas; an extension lists only its own changes and
+    counts those inherited from its base. --output-markdown writes it for
+    a pull request.
+
+    A variant that cannot be solved keeps its old locks, and so do the
+    variants built on it; every other variant is written. Exit codes: 0
+    done (changed or not), 1 a variant failed (with --keep-going: every
+    variant failed), 5 partial (--keep-going: some failed, the rest was
+    written), 6 a change that envsplit.yml's refresh: fail-on refuses,
+    3 changes found (--exit-code); the first of 1, 5, 6, 3 wins.
+
+    \b
+    Example (the scheduled workflow):
+      envsplit refresh --keep-going --output-markdown "$RUNNER_TEMP/pr-body.md"
+      envsplit refresh --variant cuda --keep-going   # the cuda family only
     """
     project = read_project(obj["project"])
     if output_markdown is not None:
@@ -68,7 +97,7 @@ def refresh_command(
     )
     reporter = CliReporter(obj["verbosity"])
     try:
-        result = refresh(project, options, reporter, sizes=not no_sizes)
+        result = refresh(project, options, reporter, sizes=not no_sizes, variants=variants)
     finally:
         reporter.stop()
     for warning in result.warnings:
@@ -77,13 +106,23 @@ def refresh_command(
         write({output_markdown: result.markdown})
     for r in result.report.failed:
         click.echo(f"FAILED {r.variant} {r.platform}:\n{r.detail}", err=True)
-    if result.report.failed:
-        raise click.exceptions.Exit(1)
+    for line in summary(result.policy):
+        click.echo(line, err=True)
+    status = exit_status(result, keep_going, exit_code)
+    if status == EXIT_FAILED:
+        raise click.exceptions.Exit(status)
+    if result.failures:
+        n = len(result.failures)
+        click.echo(
+            f"partial: {n} variant/platform pair(s) could not be relocked and kept their locks", err=True
+        )
+    if result.policy:
+        click.echo("refused: the relock holds changes that refresh: fail-on in envsplit.yml names", err=True)
     click.echo(
         "changed: locks or Dockerfiles were updated" if result.changed else "unchanged: nothing to update"
     )
-    if exit_code and result.changed:
-        raise click.exceptions.Exit(3)
+    if status:
+        raise click.exceptions.Exit(status)
 
 
 def _check_writable(path: Path) -> None:

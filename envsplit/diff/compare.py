@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from envsplit.audit.graph import top_level
+from envsplit.diff.classify import CALVER, LEVELS, Swap, build_swaps, classify
 from envsplit.diff.sides import Lock, LockSet, SizeLookup
 from envsplit.errors import InputError
 from envsplit.models import LockedPackage
 
+__all__ = ["CALVER", "CHANGE_KINDS", "LEVELS", "classify", "diff_locksets", "diff_platform", "pair"]
+
 # Kinds of change for a package present on both sides, in the order reports list them.
-CHANGE_KINDS = ("upgrade", "downgrade", "build", "file", "version")
-LEVELS = ("major", "minor", "patch")
+CHANGE_KINDS = ("upgrade", "downgrade", "build-variant", "build", "file", "version")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Change:
 
     ``build``: same version, other build. ``file``: same version and build from another file (channel,
     format or checksum). ``version``: the versions differ but cannot be ordered (unparsable).
+    ``build-variant``: the builds differ in what they were built for (``swaps``: cuda → cpu, mkl → openblas,
+    py312 → py313), whether or not the version moved too (``moved``: upgrade or downgrade, with ``level``).
+    ``inherited_from``: in an extension, the base whose diff holds this very change (see diff.layers).
     """
 
     name: str
@@ -32,9 +36,17 @@ class Change:
     old: LockedPackage | None
     new: LockedPackage | None
     requested: bool
-    level: str | None = None  # major / minor / patch for upgrade and downgrade
+    level: str | None = None  # major / minor / patch / calver for upgrade and downgrade (and a moved swap)
     old_size: int | None = None
     new_size: int | None = None
+    swaps: tuple[Swap, ...] = ()
+    moved: str | None = None  # build-variant only: upgrade / downgrade when the version moved as well
+    inherited_from: str | None = None
+
+    @property
+    def direction(self) -> str | None:
+        """``upgrade`` or ``downgrade`` when the version moved, whatever the kind; else None."""
+        return self.kind if self.kind in ("upgrade", "downgrade") else self.moved
 
     @property
     def size_delta(self) -> int | None:
@@ -128,68 +140,6 @@ class LockDiff:
         return total(self.changes())
 
 
-# --- versions --------------------------------------------------------------------------------------
-
-
-def classify(old: str, new: str, pip: bool = False) -> tuple[str, str | None]:
-    """(``upgrade``/``downgrade``, level) in conda's version order (PEP 440's for ``pip``); (``same``, None)
-    if equal; else ``version``.
-
-    The level comes from the first version segment that differs, as rattler splits versions: the 1st is
-    major, the 2nd minor, any later one patch. A difference after a segment's leading number (a letter
-    or pre-release suffix: ``2025b -> 2025c``, ``1.2rc1 -> 1.2``) counts one level lower, and a
-    different epoch is major.
-    """
-    if pip:
-        return _classify_pep440(old, new)
-    from rattler import Version
-
-    try:
-        a, b = Version(old), Version(new)
-    except Exception:  # rattler's InvalidVersionError: a foreign lock may hold anything
-        return ("same", None) if old == new else ("version", None)
-    if a == b:
-        return "same", None
-    return ("upgrade" if b > a else "downgrade"), _level(a, b)
-
-
-def _classify_pep440(old: str, new: str) -> tuple[str, str | None]:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        a, b = Version(old), Version(new)
-    except InvalidVersion:
-        return ("same", None) if old == new else ("version", None)
-    if a == b:
-        return "same", None
-    kind = "upgrade" if b > a else "downgrade"
-    if a.epoch != b.epoch:
-        return kind, "major"
-    ra, rb = a.release, b.release
-    for i in range(max(len(ra), len(rb))):
-        if (ra[i] if i < len(ra) else 0) != (rb[i] if i < len(rb) else 0):
-            return kind, LEVELS[min(i, 2)]
-    return kind, "patch"  # pre-, post-, dev-release or local part
-
-
-def _level(a: Any, b: Any) -> str:
-    if (a.epoch or 0) != (b.epoch or 0):
-        return "major"
-    sa, sb = a.segments(), b.segments()
-    for i in range(max(len(sa), len(sb))):
-        # A missing trailing segment or component counts as 0, as conda compares them (1.2 == 1.2.0).
-        x, y = (sa[i] if i < len(sa) else [0]), (sb[i] if i < len(sb) else [0])
-        if x == y:
-            continue
-        j = next(k for k in range(max(len(x), len(y))) if _at(x, k) != _at(y, k))
-        return LEVELS[min(i + (j > 0), 2)]
-    return "patch"  # only the local part (+...) differs
-
-
-def _at(segment: list[Any], k: int) -> Any:
-    return segment[k] if k < len(segment) else 0
-
-
 # --- computing -------------------------------------------------------------------------------------
 
 
@@ -222,10 +172,14 @@ def diff_platform(
             changes.append(Change(name, "removed", o, None, name in req_old, old_size=o.size))
         elif o is not None and n is not None and (o.url, o.md5) != (n.url, n.md5):
             kind, level = classify(o.version, n.version, pip=n.is_pip)
-            if kind == "same":
+            swaps = () if n.is_pip or o.is_pip else build_swaps(o.build, n.build)
+            moved = kind if swaps and kind in ("upgrade", "downgrade") else None
+            if swaps:
+                kind = "build-variant"
+            elif kind == "same":
                 kind = "build" if o.build != n.build else "file"
             requested = name in req_old or name in req_new
-            changes.append(Change(name, kind, o, n, requested, level, o.size, n.size))
+            changes.append(Change(name, kind, o, n, requested, level, o.size, n.size, swaps, moved))
     if old is None:
         status = "added"
     elif new is None:
@@ -314,7 +268,10 @@ def diff_locksets(
     sizes: SizeLookup | None = None,
     allow_mismatch: bool = False,
 ) -> LockDiff:
-    """Compare two sides. ``sizes`` is asked once, for every changed package whose size is not known yet."""
+    """Compare two sides. ``sizes`` is asked once, for every changed package whose size is not known yet.
+
+    An extension's changes that its base made too are marked ``inherited_from`` (diff.layers).
+    """
     variants = [diff_locks(name, o, n) for name, o, n in pair(old, new, allow_mismatch)]
     if sizes is not None:
         unsized = {
@@ -327,4 +284,7 @@ def diff_locksets(
         }
         found = dict(sizes([unsized[u] for u in sorted(unsized)])) if unsized else {}
         variants = [_with_sizes(v, found) for v in variants]
-    return LockDiff(old.label, new.label, tuple(sorted(variants, key=lambda v: v.name)), sizes is not None)
+    from envsplit.diff.layers import mark_inherited  # it builds on this module's types
+
+    diff = LockDiff(old.label, new.label, tuple(sorted(variants, key=lambda v: v.name)), sizes is not None)
+    return mark_inherited(diff)

@@ -1,29 +1,31 @@
-"""A LockDiff as markdown (a pull-request body) or as json (docs/diff-schema.md, schema_version 1)."""
+"""A LockDiff as markdown (a pull-request body); as json in render_json (docs/diff-schema.md)."""
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Collection, Sequence
-from typing import Any
 
 from envsplit.diff.compare import Change, LockDiff, PlatformDiff, SizeDelta, VariantDiff, total
+from envsplit.diff.layers import inherited, own
+from envsplit.diff.render_json import SCHEMA, SCHEMA_VERSION, render_json, to_json
+from envsplit.diff.sections import Failure, PolicyHit, failures_section, policy_section
 from envsplit.generated import Header
 from envsplit.md_escape import md_code, md_text
 from envsplit.models import LockedPackage
 from envsplit.units import human_bytes
 
-SCHEMA = "envsplit-diff"
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "render_json", "render_markdown", "to_json"]
 # GitHub rejects a pull-request body over 65,536 characters; leave room for what a workflow appends.
 MAX_MARKDOWN = 60_000
 # Tables longer than this fold into <details> so the summary stays on the first screen.
 LONG_TABLE = 10
 # Table rows: version moves first, mere rebuilds (usually a migration's noise) last; by name within a kind.
-_ROW_ORDER = ("upgrade", "downgrade", "added", "removed", "version", "file", "build")
+_ROW_ORDER = ("upgrade", "downgrade", "build-variant", "added", "removed", "version", "file", "build")
 
 _KIND_WORDS = {
     "upgrade": "upgraded",
     "downgrade": "downgraded",
+    "build-variant": "build variant changed",
     "build": "rebuilt",
     "file": "file changed",
     "version": "version changed",
@@ -43,15 +45,15 @@ def _size_text(delta: SizeDelta) -> str:
     return text
 
 
-def _counts_text(pd: PlatformDiff) -> str:
-    counts = pd.counts()
+def _counts_text(changes: Sequence[Change]) -> str:
     parts = []
-    for kind, n in counts.items():
+    for kind in _KIND_WORDS:
+        n = sum(c.kind == kind for c in changes)
         if not n:
             continue
         text = f"{n} {_KIND_WORDS[kind]}"
         if kind in ("upgrade", "downgrade"):
-            levels = [c.level for c in pd.changes if c.kind == kind]
+            levels = [c.level for c in changes if c.kind == kind]
             major = levels.count("major")
             if major:
                 text += f" ({major} major)"
@@ -71,16 +73,31 @@ def summary_line(v: VariantDiff, pd: PlatformDiff, with_sizes: bool) -> str:
         what = "variant removed" if v.status == "removed" else "platform dropped"
         body = f"{what} ({_packages(pd.old_count)})"
     else:
-        body = _counts_text(pd)
-    size = _size_text(pd.size_delta) if with_sizes else ""
+        body = _counts_text(own(pd.changes))
+    size = _size_text(total(own(pd.changes))) if with_sizes else ""
     if size:
-        body += f", {size}"
-    requested = [c for c in pd.changes if c.requested]
+        body = f"{body}, {size}" if body else size
+    requested = [c for c in own(pd.changes) if c.requested]
     if requested and pd.status == "changed":
         shown = [_short(c) for c in requested[:5]]
         more = f", +{len(requested) - 5} more" if len(requested) > 5 else ""
         body += f"; requested: {', '.join(shown)}{more}"
+    if pd.status == "changed":
+        body = "; ".join(filter(None, [body, *_inherited_texts(pd)]))
     return head + body
+
+
+def anchor(variant: str, platform: str) -> str:
+    """The id GitHub gives the heading of ``variant``'s section on ``platform`` (see _platform_section)."""
+    # GitHub's slugger: lower case, punctuation dropped (the middle dot too), each space a hyphen.
+    return re.sub(r"[^\w\- ]", "", f"{variant} · {platform}".lower()).replace(" ", "-")
+
+
+def _inherited_texts(pd: PlatformDiff) -> list[str]:
+    return [
+        f"inherited from [{md_text(base)}](#{anchor(base, pd.platform)}): {n} {'change' if n == 1 else 'changes'}"
+        for base, n in inherited(pd.changes).items()
+    ]
 
 
 def _packages(n: int) -> str:
@@ -104,6 +121,8 @@ def _short(c: Change) -> str:
     assert c.old is not None and c.new is not None
     if c.kind in ("build", "file"):
         return f"{_name(c)} ({_KIND_WORDS[c.kind]})"
+    if c.kind == "build-variant":
+        return f"{_name(c)} ({_swaps_text(c)})"
     return f"{_name(c)} {md_text(c.old.version)} → {md_text(c.new.version)}"
 
 
@@ -113,7 +132,14 @@ def _side(p: LockedPackage | None) -> str:
     return md_text(p.version) if p.is_pip else f"{md_text(p.version)} {md_code(p.build)}"
 
 
+def _swaps_text(c: Change) -> str:
+    return ", ".join(md_text(s.text()) for s in c.swaps)
+
+
 def _change_text(c: Change) -> str:
+    if c.kind == "build-variant":
+        moved = f"; {c.moved} ({c.level})" if c.moved and c.level else f"; {c.moved}" if c.moved else ""
+        return f"build variant {_swaps_text(c)}{moved}"
     if c.kind in ("upgrade", "downgrade") and c.level:
         return f"{c.kind} ({c.level})"
     if c.kind == "file" and c.old is not None and c.new is not None and c.old.channel != c.new.channel:
@@ -171,10 +197,13 @@ def _platform_section(v: VariantDiff, pd: PlatformDiff, with_sizes: bool, detail
     if pd.status in ("added", "removed") or v.status in ("added", "removed"):
         lines += [summary_line(v, pd, with_sizes), ""]
         return lines
-    requested = [c for c in pd.changes if c.requested]
-    transitive = [c for c in pd.changes if not c.requested]
+    requested = [c for c in own(pd.changes) if c.requested]
+    transitive = [c for c in own(pd.changes) if not c.requested]
     lines += _group("Requested", requested, with_sizes, detail >= 1)
     lines += _group("Transitive", transitive, with_sizes, detail >= 2)
+    inherited_texts = _inherited_texts(pd)
+    if inherited_texts:
+        lines += [f"Not repeated here: {'; '.join(inherited_texts)}.", ""]
     return lines
 
 
@@ -182,17 +211,20 @@ def render_markdown(
     diff: LockDiff,
     command: str = "envsplit diff",
     max_chars: int = MAX_MARKDOWN,
-    failed: Collection[tuple[str, str]] = (),
+    failures: Sequence[Failure] = (),
+    policy: Sequence[PolicyHit] = (),
 ) -> str:
     """A pull-request body: one summary line per variant and platform, then the changes per platform.
 
     Tables fold into ``<details>`` when long; when the whole text would exceed ``max_chars`` the
-    transitive tables, then every table, are left out (the summary lines always stay). ``failed``
-    holds the (variant, platform) pairs a refresh could not relock: their locks are the old ones, which
-    is no news that nothing changed.
+    transitive tables, then every table, are left out (the summary lines always stay). ``failures``
+    are the (variant, platform) pairs a refresh could not relock, with the solver's reasons: their
+    locks are the old ones, which is no news that nothing changed. ``policy``: the changes that
+    ``refresh.fail-on`` refuses. An extension lists only its own changes and counts the ones it
+    inherits from its base, with a link to the base's section.
     """
     for detail in (2, 1, 0):
-        text = _markdown(diff, command, detail, failed)
+        text = _markdown(diff, command, detail, failures, policy)
         if len(text) <= max_chars:
             return text
     return text
@@ -205,8 +237,11 @@ def _failed_line(variant: str, platform: str) -> str:
     )
 
 
-def _markdown(diff: LockDiff, command: str, detail: int, failed: Collection[tuple[str, str]]) -> str:
-    delta = diff.size_delta
+def _markdown(
+    diff: LockDiff, command: str, detail: int, failures: Sequence[Failure], policy: Sequence[PolicyHit]
+) -> str:
+    failed: Collection[tuple[str, str]] = {(f.variant, f.platform) for f in failures}
+    delta = total(own(diff.changes()))
     with_sizes = delta.counted > 0
     lines = [
         Header("pull-request body of lock changes", command).html_comment(),
@@ -227,6 +262,8 @@ def _markdown(diff: LockDiff, command: str, detail: int, failed: Collection[tupl
     ]
     summary += [f"- {_failed_line(*pair)}" for pair in sorted(set(failed) - in_diff)]
     lines += [*summary, ""]
+    lines += policy_section(policy)
+    lines += failures_section(failures)
     if diff.changed:
         if with_sizes:
             lines += [f"Download size change, all variants and platforms: {_size_text(delta)}.", ""]
@@ -255,96 +292,3 @@ def _markdown(diff: LockDiff, command: str, detail: int, failed: Collection[tupl
             "",
         ]
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-# --- json ------------------------------------------------------------------------------------------
-
-
-def _package(p: LockedPackage, requested: bool, size: int | None) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "version": p.version,
-        "build": p.build,
-        "channel": p.channel,
-        "subdir": p.subdir,
-        "url": p.url,
-        "requested": requested,
-        "size": size,
-        **_manager(p),
-    }
-
-
-def _manager(*packages: LockedPackage | None) -> dict[str, str]:
-    # Only on pip packages: an entry without "manager" is a conda package, as before pip entries existed.
-    return {"manager": "pip"} if any(p is not None and p.is_pip for p in packages) else {}
-
-
-def _changed(c: Change) -> dict[str, Any]:
-    assert c.old is not None and c.new is not None
-    return {
-        "name": c.name,
-        "kind": c.kind,
-        "level": c.level,
-        "requested": c.requested,
-        "old_version": c.old.version,
-        "new_version": c.new.version,
-        "old_build": c.old.build,
-        "new_build": c.new.build,
-        "old_url": c.old.url,
-        "new_url": c.new.url,
-        "old_size": c.old_size,
-        "new_size": c.new_size,
-        "size_delta": c.size_delta,
-        **_manager(c.old, c.new),
-    }
-
-
-def _platform_json(pd: PlatformDiff) -> dict[str, Any]:
-    delta = pd.size_delta
-    return {
-        "platform": pd.platform,
-        "status": pd.status,
-        "old_packages": pd.old_count,
-        "new_packages": pd.new_count,
-        "counts": pd.counts(),
-        "size_delta": delta.bytes if delta.counted else None,
-        "size_unknown": delta.unknown,
-        "added": [_package(c.new, c.requested, c.new_size) for c in pd.added if c.new is not None],
-        "removed": [_package(c.old, c.requested, c.old_size) for c in pd.removed if c.old is not None],
-        "changed": [_changed(c) for c in pd.changed],
-    }
-
-
-def to_json(diff: LockDiff, command: str = "envsplit diff") -> dict[str, Any]:
-    delta = diff.size_delta
-    generator = Header("lock changes", command).generator()
-    return {
-        "schema": SCHEMA,
-        "schema_version": SCHEMA_VERSION,
-        # Flat, not audit's generator object: diff-schema.md (schema_version 1) fixes these two fields.
-        "generator": f"{generator['name']} {generator['version']}",
-        "regenerate": generator["regenerate"],
-        "old": diff.old_label,
-        "new": diff.new_label,
-        "changed": diff.changed,
-        "sizes_looked_up": diff.sizes_looked_up,
-        "size_delta": delta.bytes if delta.counted else None,
-        "size_unknown": delta.unknown,
-        "variants": [
-            {
-                "name": v.name,
-                "status": v.status,
-                "old_lock": v.old_lock.source if v.old_lock else None,
-                "new_lock": v.new_lock.source if v.new_lock else None,
-                "old_variant": v.old_lock.variant if v.old_lock else None,
-                "new_variant": v.new_lock.variant if v.new_lock else None,
-                "requested_basis": v.requested_basis,
-                "platforms": [_platform_json(pd) for pd in v.platforms],
-            }
-            for v in diff.variants
-        ],
-    }
-
-
-def render_json(diff: LockDiff, command: str = "envsplit diff") -> str:
-    return json.dumps(to_json(diff, command), indent=2, ensure_ascii=False) + "\n"

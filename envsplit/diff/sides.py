@@ -32,6 +32,7 @@ class Lock:
     packages: Mapping[str, Sequence[LockedPackage]]  # platform -> packages
     # Names the variant asks for (composed specs); None when unknown, then the diff uses the leaves.
     requested: frozenset[str] | None = None
+    base: str | None = None  # envsplit's ``envsplit_base``: the variant this one is layered on
 
 
 @dataclass(frozen=True)
@@ -155,12 +156,15 @@ def read_lock(path: Path, key: str | None, requested_for: RequestedFor, shown_as
         raise InputError(str(exc).replace(str(path), shown)) from None
     meta = _metadata(raw)
     variant = _custom_metadata(meta).get("envsplit_variant")
+    base = _custom_metadata(meta).get("envsplit_base") if variant is not None else None
     if variant is not None:
         _verify(path, shown, packages, meta)
         packages = _with_pip(path, raw, shown, packages)
     lock_key = key or variant or _stem(path)
     requested = requested_for(variant) if variant else None
-    return Lock(key=lock_key, source=shown, variant=variant, packages=packages, requested=requested)
+    return Lock(
+        key=lock_key, source=shown, variant=variant, packages=packages, requested=requested, base=base
+    )
 
 
 def _with_pip(

@@ -22,6 +22,7 @@ from envsplit.inputs.values import (
     has_control_character,
     platform_list,
     project_path,
+    str_items,
     str_list,
     unknown_keys,
 )
@@ -45,8 +46,10 @@ CONFIG_KEYS = (
     "docker",
     "exclude-newer",
     "strict-layering",
+    "refresh",
 )
 EXCLUDE_NEWER_KEYS = ("cutoff", "exempt")
+REFRESH_KEYS = ("fail-on",)
 VARIANT_KEYS = ("overlays", "base", "image")
 DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix")
 # registry/repository[:tag][@digest]: no spaces, lower-case path components are checked separately.
@@ -315,3 +318,19 @@ class VariantsReader:
                 entry, f"overlay {oname!r} not found (looked for {_yaml.display_path(opath)})", node, i
             )
         self.overlays[oname] = read_overlay(opath, oname, self.problems)
+
+
+def read_refresh(src: _yaml.Source, data: Any, problems: Problems) -> tuple[str, ...]:
+    """``refresh: {fail-on: [KIND, ...]}``: the changes that make ``envsplit refresh`` exit non-zero."""
+    from envsplit.diff.policy import valid_kinds
+
+    raw = as_mapping(src, data.get("refresh", {}), "refresh", data, "refresh")
+    unknown_keys(src, raw, REFRESH_KEYS, "refresh", problems)
+    valid = valid_kinds()
+    kinds = []
+    for item in str_items(src, raw.get("fail-on", []), "refresh.fail-on", raw, "fail-on", problems):
+        with problems.check():
+            if item.value not in valid:
+                raise item.where.error(f"unknown kind {item.value!r}; expected one of {', '.join(valid)}")
+            kinds.append(item.value)
+    return tuple(sorted(set(kinds)))

@@ -25,6 +25,7 @@ from envsplit.inputs.config import (
     read_platforms,
     read_pypi_index,
     read_pypi_mapping,
+    read_refresh,
     read_strict_layering,
 )
 from envsplit.inputs.environment import ENV_KEYS, read_environment
@@ -92,6 +93,9 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         pypi_index = read_pypi_index(src, root, data)
     with problems.check():
         pypi_mapping = read_pypi_mapping(src, root, data)
+    fail_on: tuple[str, ...] = ()
+    with problems.check():
+        fail_on = read_refresh(src, data, problems)
     reader = VariantsReader(src, root, overlays_dir, docker.repository, problems)
     with problems.check():
         variants = reader.read(data)
@@ -112,6 +116,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         pypi_mapping=pypi_mapping,
         exclude_newer=exclude_newer,
         strict_layering=strict_layering,
+        refresh_fail_on=fail_on,
     )
 
 
