@@ -1,0 +1,104 @@
+"""The drift report as terminal text, markdown or JSON; deterministic (pairs and entries sorted)."""
+
+from __future__ import annotations
+
+import json
+
+from envsplit.generated import Header
+from envsplit.importing.drift import PairDrift
+from envsplit.md_escape import md_code, md_text
+
+_WHY = {"base": "extension and its base (--base)", "suffix": "names differing by a suffix"}
+
+
+def _rows(d: PairDrift) -> list[tuple[str, str, str]]:
+    """(what, reference side, other side) for each difference, in a fixed order of kinds."""
+    rows = [(f"only in {d.reference}", s, "") for s in d.only_in_reference]
+    rows += [(f"only in {d.other}", "", s) for s in d.only_in_other]
+    rows += [("replaced", a, b) for a, b in d.replaced]
+    rows += [(f"spec of {n}", a, b) for n, a, b in d.specs_differ]
+    if d.channels:
+        rows.append(("channel order", ", ".join(d.channels[0]) or "none", ", ".join(d.channels[1]) or "none"))
+    rows += [(f"pip only in {d.reference}", r, "") for r in d.pip_only_in_reference]
+    rows += [(f"pip only in {d.other}", "", r) for r in d.pip_only_in_other]
+    rows += [(f"pip spec of {n}", a, b) for n, a, b in d.pip_differ]
+    return rows
+
+
+def _text_pair(d: PairDrift) -> list[str]:
+    lines = [
+        f"{d.reference} -> {d.other} ({_WHY[d.why]}): {d.count or 'no'} difference{'' if d.count == 1 else 's'}"
+    ]
+
+    def line(label: str, items: list[str]) -> None:
+        if items:
+            lines.append(f"  {label} ({len(items)}): {', '.join(items)}")
+
+    line(f"only in {d.reference}", d.only_in_reference)
+    line(f"only in {d.other}", d.only_in_other)
+    line("replaced", [f"{a} -> {b}" for a, b in d.replaced])
+    line("specs differ", [f"{a!r} vs {b!r}" for _, a, b in d.specs_differ])
+    if d.channels:
+        lines.append(
+            f"  channel order: {', '.join(d.channels[0]) or 'none'} vs {', '.join(d.channels[1]) or 'none'}"
+        )
+    line(f"pip only in {d.reference}", d.pip_only_in_reference)
+    line(f"pip only in {d.other}", d.pip_only_in_other)
+    line("pip specs differ", [f"{a!r} vs {b!r}" for _, a, b in d.pip_differ])
+    return lines
+
+
+def render_text(drifts: list[PairDrift]) -> str:
+    if not drifts:
+        return (
+            "Drift: no two files should mirror each other (no --base pair, no names differing by a suffix).\n"
+        )
+    lines = [
+        f"Drift between files that should mirror each other ({len(drifts)} pair{'s' * (len(drifts) != 1)}):"
+    ]
+    for d in drifts:
+        lines.append("")
+        lines.extend(_text_pair(d))
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(drifts: list[PairDrift], header: Header) -> str:
+    lines = [header.html_comment(), "", "# Drift between files that should mirror each other", ""]
+    if not drifts:
+        lines.append(
+            "No two files should mirror each other (no `--base` pair, no names differing by a suffix)."
+        )
+    for d in drifts:
+        lines += [f"## {md_code(d.reference)} → {md_code(d.other)}", "", f"{md_text(_WHY[d.why])}.", ""]
+        rows = _rows(d)
+        if not rows:
+            lines += ["No differences.", ""]
+            continue
+        lines += [f"| difference | {md_code(d.reference)} | {md_code(d.other)} |", "|---|---|---|"]
+        for what, a, b in rows:
+            lines.append(f"| {md_text(what)} | {md_code(a) if a else '—'} | {md_code(b) if b else '—'} |")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_json(drifts: list[PairDrift], header: Header) -> str:
+    pairs = []
+    for d in drifts:
+        pairs.append(
+            {
+                "reference": d.reference,
+                "other": d.other,
+                "why": d.why,
+                "only_in_reference": d.only_in_reference,
+                "only_in_other": d.only_in_other,
+                "replaced": [{"reference": a, "other": b} for a, b in d.replaced],
+                "specs_differ": [{"name": n, "reference": a, "other": b} for n, a, b in d.specs_differ],
+                "channels": None
+                if d.channels is None
+                else {"reference": d.channels[0], "other": d.channels[1]},
+                "pip_only_in_reference": d.pip_only_in_reference,
+                "pip_only_in_other": d.pip_only_in_other,
+                "pip_differ": [{"name": n, "reference": a, "other": b} for n, a, b in d.pip_differ],
+            }
+        )
+    return json.dumps({"generator": header.generator(), "pairs": pairs}, indent=2, sort_keys=True) + "\n"

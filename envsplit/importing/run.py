@@ -1,0 +1,132 @@
+"""``envsplit import`` without click: read, name, factor, check the guarantee, report the drift, write."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from envsplit.errors import InputError
+from envsplit.generated import Header, regenerate_command
+from envsplit.importing.drift import drift
+from envsplit.importing.drift_render import render_json, render_markdown, render_text
+from envsplit.importing.factor import factor
+from envsplit.importing.files import project_files
+from envsplit.importing.guarantee import check_guarantee
+from envsplit.importing.names import Naming, mirror_pairs, name_files
+from envsplit.importing.read import EnvFile, read_env_file
+from envsplit.inputs.problems import Problems
+from envsplit.inputs.yaml_lines import display_path
+
+FORMATS = ("text", "markdown", "json")
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    files: list[Path]
+    output: Path
+    names: tuple[str, ...] = ()
+    bases: tuple[str, ...] = ()
+    dockerfiles: tuple[str, ...] = ()
+    force: bool = False
+    check: bool = False
+    format: str = "text"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    report: str
+    written: list[Path]
+    variants: list[str]
+
+
+def _read_all(naming: Naming) -> dict[str, EnvFile]:
+    problems = Problems()
+    envs: dict[str, EnvFile] = {}
+    for variant, path in naming.variants.items():
+        with problems.check():
+            envs[variant] = read_env_file(path)
+    problems.raise_any()
+    return envs
+
+
+def _dockerfiles(values: tuple[str, ...], naming: Naming, output: Path) -> dict[str, str]:
+    """``--dockerfile VARIANT=PATH`` -> variant -> the path relative to the output project, each checked."""
+    found: dict[str, str] = {}
+    for value in values:
+        variant, sep, raw = value.partition("=")
+        if not sep or not variant or not raw:
+            raise InputError(f"--dockerfile {value}: expected VARIANT=PATH, e.g. --dockerfile cpu=Dockerfile")
+        if variant not in naming.variants:
+            raise InputError(
+                f"--dockerfile {value}: no variant {variant!r}; variants: {', '.join(naming.variants)}"
+            )
+        if variant in found:
+            raise InputError(f"--dockerfile {value}: variant {variant!r} already has a Dockerfile; give one")
+        path = Path(raw)
+        if not path.is_file():
+            raise InputError(f"--dockerfile {value}: {display_path(path)} not found")
+        try:
+            from envsplit.render.adopt import check_adoptable
+        except ModuleNotFoundError:  # pragma: no cover - the adoption half of issue 10 is merged separately
+            raise InputError(
+                "--dockerfile: this envsplit cannot adopt Dockerfiles (envsplit.render.adopt is missing)"
+            ) from None
+        check_adoptable(path)
+        found[variant] = Path(os.path.relpath(path.absolute(), output.absolute())).as_posix()
+    return found
+
+
+def _report(request: ImportRequest, naming: Naming, envs: dict[str, EnvFile]) -> str:
+    drifts = []
+    for reference, other in mirror_pairs(naming):
+        why = "base" if naming.bases.get(other) == reference else "suffix"
+        drifts.append(drift(envs[reference], envs[other], why))
+    options = [*(f"--base={b}" for b in request.bases), *(f"--name={n}" for n in request.names)]
+    files = [display_path(p) for p in request.files]
+    command = regenerate_command("import", "--check", f"--format={request.format}", *options, *files)
+    header = Header("drift report", command)
+    if request.format == "markdown":
+        return render_markdown(drifts, header)
+    if request.format == "json":
+        return render_json(drifts, header)
+    return render_text(drifts)
+
+
+def _check_output(request: ImportRequest, files: dict[str, str], envs: dict[str, EnvFile]) -> None:
+    if request.force:
+        return
+    if (request.output / "envsplit.yml").exists():
+        raise InputError(
+            f"{display_path(request.output / 'envsplit.yml')}: the output folder already holds an envsplit project; "
+            "import into another folder with -o DIR, or pass --force to replace its files"
+        )
+    inputs = {env.path.resolve(): env for env in envs.values()}
+    for rel in files:
+        env = inputs.get((request.output / rel).resolve())
+        if env is not None:
+            raise InputError(
+                f"{env.label}: is one of the files being imported and would be replaced by the project's {rel}; "
+                "write the project elsewhere with -o DIR, or pass --force to replace it"
+            )
+
+
+def import_project(request: ImportRequest) -> ImportResult:
+    """Check everything, then (unless ``check``) write the project; the report is returned, not printed."""
+    from envsplit.generated import write
+
+    if request.format not in FORMATS:
+        raise InputError(f"--format {request.format}: expected one of {', '.join(FORMATS)}")
+    naming = name_files(request.files, request.names, request.bases)
+    envs = _read_all(naming)
+    dockerfiles = _dockerfiles(request.dockerfiles, naming, request.output)
+    factored = factor(envs, naming.bases)
+    checked = project_files(factored, envs, naming.bases, {})
+    check_guarantee(checked, envs)
+    report = _report(request, naming, envs)
+    if request.check:
+        return ImportResult(report, [], list(envs))
+    files = project_files(factored, envs, naming.bases, dockerfiles)
+    _check_output(request, files, envs)
+    written = write({request.output / rel: text for rel, text in files.items()}, root=request.output)
+    return ImportResult(report, written, list(envs))
