@@ -52,6 +52,13 @@ from envsplit.cli.options import SafePath
     metavar="VARIANT=PATH",
     help="Adopt a hand-written Dockerfile for VARIANT.",
 )
+@click.option(
+    "--virtual-package",
+    "virtual_packages",
+    multiple=True,
+    metavar="VARIANT:NAME=VERSION",
+    help="Put a virtual package in VARIANT's overlay, e.g. cuda:__cuda=12.9 (a CUDA file locks only with it).",
+)
 @click.pass_obj
 def import_command(
     obj: dict,
@@ -63,6 +70,7 @@ def import_command(
     check: bool,
     fmt: str,
     dockerfiles: tuple[str, ...],
+    virtual_packages: tuple[str, ...],
 ) -> None:
     """Adopt existing conda environment files: one shared environment.yml plus an overlay per file.
 
@@ -86,6 +94,7 @@ def import_command(
         names=names,
         bases=bases,
         dockerfiles=dockerfiles,
+        virtual_packages=virtual_packages,
         force=force,
         check=check,
         format=fmt,

@@ -8,7 +8,7 @@ from envsplit.generated import Header
 from envsplit.importing.drift import PairDrift
 from envsplit.md_escape import md_code, md_text
 
-_WHY = {"base": "extension and its base (--base)", "suffix": "names differing by a suffix"}
+_WHY = {"base": "an extension and its --base", "suffix": "names differing by a suffix"}
 
 
 def _rows(d: PairDrift) -> list[tuple[str, str, str]]:

@@ -46,6 +46,7 @@ class State:
 class OverlayOps:
     """One variant's overlay, each list in the order it is written."""
 
+    virtual_packages: dict[str, str] = field(default_factory=dict)  # given with --virtual-package
     channels: dict[str, list[str]] = field(default_factory=dict)  # remove / prepend / append
     remove: list[str] = field(default_factory=list)
     replace: list[tuple[str, str]] = field(default_factory=list)  # old name -> new spec

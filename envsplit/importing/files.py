@@ -72,6 +72,8 @@ def environment_text(factored: Factored, sources: list[EnvFile]) -> str:
 
 def overlay_text(variant: str, env: EnvFile, reference: str, ops: OverlayOps) -> str:
     document: dict[str, Any] = {}
+    if ops.virtual_packages:
+        document["virtual-packages"] = ops.virtual_packages
     if ops.channels:
         document["channels"] = ops.channels
     if ops.remove:
@@ -121,7 +123,9 @@ def project_files(
         if ops.empty:
             continue
         base = bases.get(variant)
-        reference = f"its base {base!r} ({variants[base].label})" if base else "the shared part (environment.yml)"
+        reference = (
+            f"its base {base!r} ({variants[base].label})" if base else "the shared part (environment.yml)"
+        )
         files[f"overlays/{variant}.yml"] = overlay_text(variant, variants[variant], reference, ops)
         with_overlay.add(variant)
     files["envsplit.yml"] = config_text(variants, bases, with_overlay, dockerfiles)

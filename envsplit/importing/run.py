@@ -15,6 +15,7 @@ from envsplit.importing.files import project_files
 from envsplit.importing.guarantee import check_guarantee
 from envsplit.importing.names import Naming, mirror_pairs, name_files
 from envsplit.importing.read import EnvFile, read_env_file
+from envsplit.importing.virtual import with_virtual_packages
 from envsplit.inputs.problems import Problems
 from envsplit.inputs.yaml_lines import display_path
 
@@ -28,6 +29,7 @@ class ImportRequest:
     names: tuple[str, ...] = ()
     bases: tuple[str, ...] = ()
     dockerfiles: tuple[str, ...] = ()
+    virtual_packages: tuple[str, ...] = ()
     force: bool = False
     check: bool = False
     format: str = "text"
@@ -120,7 +122,7 @@ def import_project(request: ImportRequest) -> ImportResult:
     naming = name_files(request.files, request.names, request.bases)
     envs = _read_all(naming)
     dockerfiles = _dockerfiles(request.dockerfiles, naming, request.output)
-    factored = factor(envs, naming.bases)
+    factored = with_virtual_packages(factor(envs, naming.bases), request.virtual_packages, naming)
     checked = project_files(factored, envs, naming.bases, {})
     check_guarantee(checked, envs)
     report = _report(request, naming, envs)
