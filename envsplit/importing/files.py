@@ -42,7 +42,7 @@ def environment_text(factored: Factored, sources: list[EnvFile]) -> str:
         if shared.channels:
             seq = doc["channels"]
             for i in reversed(range(len(seq))):
-                if seq[i] not in shared.channels:
+                if seq[i] not in shared.channels and seq[i] != "nodefaults":  # the reader ignores it
                     delete(seq, i)
         else:
             del doc["channels"]

@@ -1,23 +1,20 @@
 """When a package one file lacks and a package the other adds count as one standing in for the other.
 
-The rule (README "Adopting an existing project"), applied to the names a reference has and a file lacks
-(``removed``) and the names the file has and the reference lacks (``added``):
+The rule (README "Adopting an existing project"): a name the reference has and the file lacks, and a
+name the file has and the reference lacks, differ only by a build-flavour word as a ``-suffix``
+(``pytorch`` / ``pytorch-cpu``, ``tensorflow-gpu`` / ``tensorflow-cpu``, ``jaxlib`` / ``jaxlib-cuda12``).
+The words are those of ``FLAVOURS``: a ``-git`` or ``-server`` suffix names another package, not another
+build. Each such name is paired with the first match in the file's order.
 
-1. **Flavour**: the two names differ only by a build-flavour word as a ``-suffix`` (``pytorch`` /
-   ``pytorch-cpu``, ``tensorflow-gpu`` / ``tensorflow-cpu``, ``jaxlib`` / ``jaxlib-cuda12``). The words are
-   those of ``FLAVOURS``: a ``-git`` or ``-server`` suffix names another package, not another build.
-2. **Position**: one name alone in place of one other at the same spot of the two lists (the same
-   neighbours before and after), as a hand edit that swaps a line leaves it.
-
-Flavour pairs are taken first, each removed name with the first added name in the file's order. A pair
-becomes ``replace: {old: new}`` in an overlay (the new package keeps the old one's position) and a
-"replaced" line in the drift report; unpaired names are a ``remove`` or an ``add``. Whatever is paired,
-the composed variant is the same: the rule only decides how the difference reads.
+A pair becomes ``replace: {old: new}`` in an overlay (the new package keeps the old one's position) and a
+"replaced" line in the drift report; unpaired names are a ``remove`` or an ``add``. Position alone is not
+enough: a file that lost ``xarray`` and gained ``dask`` in the same spot did not swap one for the other,
+and the report must say it lost ``xarray``. Whatever is paired, the composed variant is the same: the rule
+only decides how a difference reads.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 
 FLAVOURS = re.compile(
@@ -56,11 +53,4 @@ def pair(reference: list[str], target: list[str]) -> list[tuple[str, str]]:
         if new is not None:
             pairs[old] = new
             taken.add(new)
-    matcher = difflib.SequenceMatcher(None, reference, target, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "replace" and i2 - i1 == 1 and j2 - j1 == 1:
-            old, new = reference[i1], target[j1]
-            if old in removed and new in added and old not in pairs and new not in taken:
-                pairs[old] = new
-                taken.add(new)
     return [(old, pairs[old]) for old in removed if old in pairs]
