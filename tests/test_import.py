@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from test_import_scenarios import assert_guarantee
 
 from envsplit.cli import cli
-from test_import_scenarios import assert_guarantee
 
 ROCKER = Path(__file__).parent / "data" / "import-rocker"
 ROCKER_ARGS = [
