@@ -26,15 +26,21 @@ class PairDrift:
     pip_differ: list[tuple[str, str, str]]
 
     @property
+    def additions_expected(self) -> bool:
+        """An extension is meant to add to its base: its additions are its overlay, not drift."""
+        return self.why == "base"
+
+    @property
     def count(self) -> int:
+        """Differences that are drift (an extension's additions are not)."""
+        added = 0 if self.additions_expected else len(self.only_in_other) + len(self.pip_only_in_other)
         return (
             len(self.only_in_reference)
-            + len(self.only_in_other)
+            + added
             + len(self.replaced)
             + len(self.specs_differ)
             + (1 if self.channels else 0)
             + len(self.pip_only_in_reference)
-            + len(self.pip_only_in_other)
             + len(self.pip_differ)
         )
 

@@ -14,28 +14,35 @@ _WHY = {"base": "an extension and its --base", "suffix": "names differing by a s
 def _rows(d: PairDrift) -> list[tuple[str, str, str]]:
     """(what, reference side, other side) for each difference, in a fixed order of kinds."""
     rows = [(f"only in {d.reference}", s, "") for s in d.only_in_reference]
-    rows += [(f"only in {d.other}", "", s) for s in d.only_in_other]
+    if not d.additions_expected:
+        rows += [(f"only in {d.other}", "", s) for s in d.only_in_other]
     rows += [("replaced", a, b) for a, b in d.replaced]
     rows += [(f"spec of {n}", a, b) for n, a, b in d.specs_differ]
     if d.channels:
         rows.append(("channel order", ", ".join(d.channels[0]) or "none", ", ".join(d.channels[1]) or "none"))
     rows += [(f"pip only in {d.reference}", r, "") for r in d.pip_only_in_reference]
-    rows += [(f"pip only in {d.other}", "", r) for r in d.pip_only_in_other]
+    if not d.additions_expected:
+        rows += [(f"pip only in {d.other}", "", r) for r in d.pip_only_in_other]
     rows += [(f"pip spec of {n}", a, b) for n, a, b in d.pip_differ]
     return rows
 
 
 def _text_pair(d: PairDrift) -> list[str]:
-    lines = [
-        f"{d.reference} -> {d.other} ({_WHY[d.why]}): {d.count or 'no'} difference{'' if d.count == 1 else 's'}"
-    ]
+    count = f"{d.count} difference{'' if d.count == 1 else 's'}" if d.count else "no drift"
+    lines = [f"{d.reference} -> {d.other} ({_WHY[d.why]}): {count}"]
 
     def line(label: str, items: list[str]) -> None:
         if items:
             lines.append(f"  {label} ({len(items)}): {', '.join(items)}")
 
+    if d.additions_expected and (d.only_in_other or d.pip_only_in_other):
+        lines.append(
+            f"  adds {len(d.only_in_other)} package(s) and {len(d.pip_only_in_other)} pip entry(ies) to its base "
+            "(its overlay; listed by --format json)"
+        )
     line(f"only in {d.reference}", d.only_in_reference)
-    line(f"only in {d.other}", d.only_in_other)
+    if not d.additions_expected:
+        line(f"only in {d.other}", d.only_in_other)
     line("replaced", [f"{a} -> {b}" for a, b in d.replaced])
     line("specs differ", [f"{a!r} vs {b!r}" for _, a, b in d.specs_differ])
     if d.channels:
@@ -43,7 +50,8 @@ def _text_pair(d: PairDrift) -> list[str]:
             f"  channel order: {', '.join(d.channels[0]) or 'none'} vs {', '.join(d.channels[1]) or 'none'}"
         )
     line(f"pip only in {d.reference}", d.pip_only_in_reference)
-    line(f"pip only in {d.other}", d.pip_only_in_other)
+    if not d.additions_expected:
+        line(f"pip only in {d.other}", d.pip_only_in_other)
     line("pip specs differ", [f"{a!r} vs {b!r}" for _, a, b in d.pip_differ])
     return lines
 
@@ -69,10 +77,18 @@ def render_markdown(drifts: list[PairDrift], header: Header) -> str:
             "No two files should mirror each other (no `--base` pair, no names differing by a suffix)."
         )
     for d in drifts:
-        lines += [f"## {md_code(d.reference)} → {md_code(d.other)}", "", f"{md_text(_WHY[d.why])}.", ""]
+        lines += [
+            f"## {md_code(d.reference)} → {md_code(d.other)}",
+            "",
+            f"Paired as {md_text(_WHY[d.why])}.",
+            "",
+        ]
+        if d.additions_expected and (d.only_in_other or d.pip_only_in_other):
+            adds = f"{len(d.only_in_other)} package(s) and {len(d.pip_only_in_other)} pip entry(ies)"
+            lines += [f"Adds {adds} to its base (its overlay; listed by `--format json`).", ""]
         rows = _rows(d)
         if not rows:
-            lines += ["No differences.", ""]
+            lines += ["No drift.", ""]
             continue
         lines += [f"| difference | {md_code(d.reference)} | {md_code(d.other)} |", "|---|---|---|"]
         for what, a, b in rows:

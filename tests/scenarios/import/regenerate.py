@@ -73,7 +73,9 @@ def expected(folder: Path) -> dict[str, str]:
     """What expected/ holds now."""
     root = folder / "expected"
     return {
-        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()
+        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
