@@ -364,3 +364,12 @@ def test_rocker_copy_can_be_imported_in_place_into_a_subfolder(
     result = CliRunner().invoke(cli, ["-C", "envsplit", "import", *ROCKER_ARGS])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "repo" / "envsplit" / "envsplit.yml").is_file()
+
+
+def test_readme_shows_the_report_import_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    excerpt = readme.split("the CPU spatial file's losses are the last pair:\n\n```\n", 1)[1].split("```", 1)[
+        0
+    ]
+    monkeypatch.chdir(ROCKER)
+    assert excerpt == run("--check", *ROCKER_ARGS).stdout
