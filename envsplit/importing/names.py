@@ -55,9 +55,6 @@ class Naming:
     variants: dict[str, Path]  # variant -> file
     bases: dict[str, str]  # extension variant -> base variant
 
-    def of(self, path: Path) -> str:
-        return next(v for v, p in self.variants.items() if p == path)
-
 
 def name_files(files: list[Path], names: tuple[str, ...], bases: tuple[str, ...]) -> Naming:
     """Name every file's variant (``--name VARIANT=FILE`` first) and resolve ``--base EXT=BASE``."""
