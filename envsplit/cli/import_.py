@@ -20,6 +20,15 @@ from envsplit.cli.options import SafePath
     help="EXT extends BASE (variants or files); its overlay holds only what it changes.",
 )
 @click.option(
+    "--extends-mode",
+    "extends_modes",
+    multiple=True,
+    metavar="[EXT=]MODE",
+    help="Read an extension's file as complete (the whole environment) or additive (what it adds to its "
+    "base, as `mamba env update` does); MODE alone sets every --base pair. Default auto: complete if the "
+    "file holds every package of its base, additive if it holds fewer than half.",
+)
+@click.option(
     "--name",
     "names",
     multiple=True,
@@ -71,6 +80,7 @@ def import_command(
     fmt: str,
     dockerfiles: tuple[str, ...],
     virtual_packages: tuple[str, ...],
+    extends_modes: tuple[str, ...],
 ) -> None:
     """Adopt existing conda environment files: one shared environment.yml plus an overlay per file.
 
@@ -78,6 +88,10 @@ def import_command(
     extend). Before writing, each variant is composed back and must list exactly its file's specs, channels
     (in order) and pip entries, or nothing is written. The drift report compares the files that should
     mirror each other: --base pairs and names differing by a suffix (.cpu, -gpu).
+
+    An extension's file that lists only what it adds to its base (applied with `mamba env update` on the
+    base image) is read as additive: then show EXT lists show BASE plus the file's specs, a same-name
+    spec replacing the base's. The report says how each extension was read.
 
     \b
     Example:
@@ -95,6 +109,7 @@ def import_command(
         bases=bases,
         dockerfiles=dockerfiles,
         virtual_packages=virtual_packages,
+        extends_modes=extends_modes,
         force=force,
         check=check,
         format=fmt,
@@ -110,3 +125,5 @@ def import_command(
             f"Next: envsplit -C {target} lock",
             err=True,
         )
+        for reading in result.readings.values():
+            click.echo(f"  {reading.describe()}", err=True)

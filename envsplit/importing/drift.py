@@ -24,6 +24,7 @@ class PairDrift:
     pip_only_in_reference: list[str]
     pip_only_in_other: list[str]
     pip_differ: list[tuple[str, str, str]]
+    additions: bool = False  # two additive extensions: their files (what each adds) are compared
 
     @property
     def additions_expected(self) -> bool:
@@ -57,7 +58,7 @@ def _pip_drift(
     )
 
 
-def drift(reference: EnvFile, other: EnvFile, why: str) -> PairDrift:
+def drift(reference: EnvFile, other: EnvFile, why: str, additions: bool = False) -> PairDrift:
     a = {d.name: d.spec for d in reference.dependencies}
     b = {d.name: d.spec for d in other.dependencies}
     pairs = pair(reference.names, other.names)
@@ -77,4 +78,5 @@ def drift(reference: EnvFile, other: EnvFile, why: str) -> PairDrift:
         pip_only_in_reference=pip_a,
         pip_only_in_other=pip_b,
         pip_differ=pip_diff,
+        additions=additions,
     )

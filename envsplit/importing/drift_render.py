@@ -6,9 +6,21 @@ import json
 
 from envsplit.generated import Header
 from envsplit.importing.drift import PairDrift
+from envsplit.importing.extends import Reading
 from envsplit.md_escape import md_code, md_text
 
 _WHY = {"base": "an extension and its --base", "suffix": "names differing by a suffix"}
+_ADDITIONS = "additive extensions: what each file adds to its base"
+
+
+def _why(d: PairDrift) -> str:
+    return f"{_WHY[d.why]}; {_ADDITIONS}" if d.additions else _WHY[d.why]
+
+
+def _extensions_text(readings: list[Reading]) -> list[str]:
+    if not readings:
+        return []
+    return ["", "Extensions (--base), each file read as:", *(f"  {r.describe()}" for r in readings)]
 
 
 def _rows(d: PairDrift) -> list[tuple[str, str, str]]:
@@ -29,7 +41,7 @@ def _rows(d: PairDrift) -> list[tuple[str, str, str]]:
 
 def _text_pair(d: PairDrift) -> list[str]:
     count = f"{d.count} difference{'' if d.count == 1 else 's'}" if d.count else "no drift"
-    lines = [f"{d.reference} -> {d.other} ({_WHY[d.why]}): {count}"]
+    lines = [f"{d.reference} -> {d.other} ({_why(d)}): {count}"]
 
     def line(label: str, items: list[str]) -> None:
         if items:
@@ -56,7 +68,7 @@ def _text_pair(d: PairDrift) -> list[str]:
     return lines
 
 
-def render_text(drifts: list[PairDrift]) -> str:
+def render_text(drifts: list[PairDrift], readings: list[Reading]) -> str:
     if not drifts:
         return (
             "Drift: no two files should mirror each other (no --base pair, no names differing by a suffix).\n"
@@ -67,10 +79,11 @@ def render_text(drifts: list[PairDrift]) -> str:
     for d in drifts:
         lines.append("")
         lines.extend(_text_pair(d))
+    lines.extend(_extensions_text(readings))
     return "\n".join(lines) + "\n"
 
 
-def render_markdown(drifts: list[PairDrift], header: Header) -> str:
+def render_markdown(drifts: list[PairDrift], readings: list[Reading], header: Header) -> str:
     lines = [header.html_comment(), "", "# Drift between files that should mirror each other", ""]
     if not drifts:
         lines.append(
@@ -80,7 +93,7 @@ def render_markdown(drifts: list[PairDrift], header: Header) -> str:
         lines += [
             f"## {md_code(d.reference)} → {md_code(d.other)}",
             "",
-            f"Paired as {md_text(_WHY[d.why])}.",
+            f"Paired as {md_text(_why(d))}.",
             "",
         ]
         if d.additions_expected and (d.only_in_other or d.pip_only_in_other):
@@ -94,10 +107,13 @@ def render_markdown(drifts: list[PairDrift], header: Header) -> str:
         for what, a, b in rows:
             lines.append(f"| {md_text(what)} | {md_code(a) if a else '—'} | {md_code(b) if b else '—'} |")
         lines.append("")
+    if readings:
+        lines += ["## Extensions (`--base`), each file read as", ""]
+        lines += [f"- {md_text(r.describe())}" for r in readings]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def render_json(drifts: list[PairDrift], header: Header) -> str:
+def render_json(drifts: list[PairDrift], readings: list[Reading], header: Header) -> str:
     pairs = []
     for d in drifts:
         pairs.append(
@@ -105,6 +121,7 @@ def render_json(drifts: list[PairDrift], header: Header) -> str:
                 "reference": d.reference,
                 "other": d.other,
                 "why": d.why,
+                "compares": "additions" if d.additions else "environments",
                 "only_in_reference": d.only_in_reference,
                 "only_in_other": d.only_in_other,
                 "replaced": [{"reference": a, "other": b} for a, b in d.replaced],
@@ -117,4 +134,5 @@ def render_json(drifts: list[PairDrift], header: Header) -> str:
                 "pip_differ": [{"name": n, "reference": a, "other": b} for n, a, b in d.pip_differ],
             }
         )
-    return json.dumps({"generator": header.generator(), "pairs": pairs}, indent=2, sort_keys=True) + "\n"
+    document = {"generator": header.generator(), "pairs": pairs, "extensions": [r.as_json() for r in readings]}
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"

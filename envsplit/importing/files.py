@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from envsplit.importing.comments import delete
+from envsplit.importing.extends import Reading
 from envsplit.importing.factor import Factored, OverlayOps
 from envsplit.importing.read import EnvFile
 from envsplit.inputs.show import dump_yaml
@@ -70,7 +71,7 @@ def environment_text(factored: Factored, sources: list[EnvFile]) -> str:
     return note + _rt_dump(doc)
 
 
-def overlay_text(variant: str, env: EnvFile, reference: str, ops: OverlayOps) -> str:
+def overlay_text(variant: str, env: EnvFile, reference: str, ops: OverlayOps, additive: bool = False) -> str:
     document: dict[str, Any] = {}
     if ops.virtual_packages:
         document["virtual-packages"] = ops.virtual_packages
@@ -86,11 +87,18 @@ def overlay_text(variant: str, env: EnvFile, reference: str, ops: OverlayOps) ->
     if pip:
         document["pip"] = pip
     note = f"# Variant {variant!r}: what {env.label} differs by from {reference}.\n"
+    if additive:
+        # The file lists only additions (mamba env update on the base image): it is not the environment.
+        note = f"# Variant {variant!r}: what {env.label} adds to {reference} (the file is read as additive).\n"
     return note + dump_yaml(document)
 
 
 def config_text(
-    variants: dict[str, EnvFile], bases: dict[str, str], with_overlay: set[str], dockerfiles: dict[str, str]
+    variants: dict[str, EnvFile],
+    bases: dict[str, str],
+    with_overlay: set[str],
+    dockerfiles: dict[str, str],
+    additive: set[str],
 ) -> str:
     lines = [
         f"# envsplit project imported by 'envsplit import' from {', '.join(e.label for e in variants.values())}.",
@@ -106,7 +114,8 @@ def config_text(
             fields.append(f"overlays: [{variant}]")
         if variant in dockerfiles:
             fields.append(f"dockerfile: {json.dumps(dockerfiles[variant])}")  # JSON strings are YAML
-        lines.append(f"  {variant}: {{{', '.join(fields)}}}  # {env.label}")
+        how = " (additive: adds to its base)" if variant in additive else ""
+        lines.append(f"  {variant}: {{{', '.join(fields)}}}  # {env.label}{how}")
     return "\n".join(lines) + "\n"
 
 
@@ -115,8 +124,10 @@ def project_files(
     variants: dict[str, EnvFile],
     bases: dict[str, str],
     dockerfiles: dict[str, str],
+    readings: dict[str, Reading],
 ) -> dict[str, str]:
     """Relative path -> text of every file of the project."""
+    additive = {v for v, r in readings.items() if r.additive}
     files = {"environment.yml": environment_text(factored, list(variants.values()))}
     with_overlay = set()
     for variant, ops in factored.overlays.items():
@@ -126,7 +137,9 @@ def project_files(
         reference = (
             f"its base {base!r} ({variants[base].label})" if base else "the shared part (environment.yml)"
         )
-        files[f"overlays/{variant}.yml"] = overlay_text(variant, variants[variant], reference, ops)
+        files[f"overlays/{variant}.yml"] = overlay_text(
+            variant, variants[variant], reference, ops, variant in additive
+        )
         with_overlay.add(variant)
-    files["envsplit.yml"] = config_text(variants, bases, with_overlay, dockerfiles)
+    files["envsplit.yml"] = config_text(variants, bases, with_overlay, dockerfiles, additive)
     return files

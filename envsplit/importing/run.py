@@ -10,6 +10,7 @@ from envsplit.errors import InputError
 from envsplit.generated import Header, regenerate_command
 from envsplit.importing.drift import drift
 from envsplit.importing.drift_render import render_json, render_markdown, render_text
+from envsplit.importing.extends import Reading, parse_modes, read_extensions
 from envsplit.importing.factor import factor
 from envsplit.importing.files import project_files
 from envsplit.importing.guarantee import check_guarantee
@@ -30,6 +31,7 @@ class ImportRequest:
     bases: tuple[str, ...] = ()
     dockerfiles: tuple[str, ...] = ()
     virtual_packages: tuple[str, ...] = ()
+    extends_modes: tuple[str, ...] = ()
     force: bool = False
     check: bool = False
     format: str = "text"
@@ -40,6 +42,7 @@ class ImportResult:
     report: str
     written: list[Path]
     variants: list[str]
+    readings: dict[str, Reading]
 
 
 def _read_all(naming: Naming) -> dict[str, EnvFile]:
@@ -79,20 +82,36 @@ def _dockerfiles(values: tuple[str, ...], naming: Naming, output: Path) -> dict[
     return found
 
 
-def _report(request: ImportRequest, naming: Naming, envs: dict[str, EnvFile]) -> str:
+def _report(
+    request: ImportRequest,
+    naming: Naming,
+    envs: dict[str, EnvFile],
+    effective: dict[str, EnvFile],
+    readings: dict[str, Reading],
+) -> str:
     drifts = []
     for reference, other in mirror_pairs(naming):
         why = "base" if naming.bases.get(other) == reference else "suffix"
-        drifts.append(drift(envs[reference], envs[other], why))
-    options = [*(f"--base={b}" for b in request.bases), *(f"--name={n}" for n in request.names)]
+        additive = {v for v, r in readings.items() if r.additive}
+        if why == "suffix" and {reference, other} <= additive:
+            # Two additive extensions mirror in what they add; their bases' drift has its own pair.
+            drifts.append(drift(envs[reference], envs[other], why, additions=True))
+        else:
+            drifts.append(drift(effective[reference], effective[other], why))
+    options = [
+        *(f"--base={b}" for b in request.bases),
+        *(f"--extends-mode={m}" for m in request.extends_modes),
+        *(f"--name={n}" for n in request.names),
+    ]
     files = [display_path(p) for p in request.files]
     command = regenerate_command("import", "--check", f"--format={request.format}", *options, *files)
     header = Header("drift report", command)
+    extensions = list(readings.values())
     if request.format == "markdown":
-        return render_markdown(drifts, header)
+        return render_markdown(drifts, extensions, header)
     if request.format == "json":
-        return render_json(drifts, header)
-    return render_text(drifts)
+        return render_json(drifts, extensions, header)
+    return render_text(drifts, extensions)
 
 
 def _check_output(request: ImportRequest, files: dict[str, str], envs: dict[str, EnvFile]) -> None:
@@ -121,14 +140,17 @@ def import_project(request: ImportRequest) -> ImportResult:
         raise InputError(f"--format {request.format}: expected one of {', '.join(FORMATS)}")
     naming = name_files(request.files, request.names, request.bases)
     envs = _read_all(naming)
+    modes = parse_modes(request.extends_modes, naming.bases)
     dockerfiles = _dockerfiles(request.dockerfiles, naming, request.output)
-    factored = with_virtual_packages(factor(envs, naming.bases), request.virtual_packages, naming)
-    checked = project_files(factored, envs, naming.bases, {})
-    check_guarantee(checked, envs)
-    report = _report(request, naming, envs)
+    # From here on an additive extension is the environment its file makes of its base's.
+    effective, readings = read_extensions(envs, naming.bases, modes)
+    factored = with_virtual_packages(factor(effective, naming.bases), request.virtual_packages, naming)
+    checked = project_files(factored, effective, naming.bases, {}, readings)
+    check_guarantee(checked, effective)
+    report = _report(request, naming, envs, effective, readings)
     if request.check:
-        return ImportResult(report, [], list(envs))
-    files = project_files(factored, envs, naming.bases, dockerfiles)
+        return ImportResult(report, [], list(envs), readings)
+    files = project_files(factored, effective, naming.bases, dockerfiles, readings)
     _check_output(request, files, envs)
     written = write({request.output / rel: text for rel, text in files.items()}, root=request.output)
-    return ImportResult(report, written, list(envs))
+    return ImportResult(report, written, list(envs), readings)
