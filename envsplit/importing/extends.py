@@ -155,4 +155,4 @@ def read_extensions(
         readings[ext] = reading
         if reading.mode == "additive":
             effective[ext] = updated(base, file)
-    return {v: effective[v] for v in envs}, readings
+    return {v: effective[v] for v in envs}, {v: readings[v] for v in envs if v in readings}

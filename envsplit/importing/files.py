@@ -89,7 +89,10 @@ def overlay_text(variant: str, env: EnvFile, reference: str, ops: OverlayOps, ad
     note = f"# Variant {variant!r}: what {env.label} differs by from {reference}.\n"
     if additive:
         # The file lists only additions (mamba env update on the base image): it is not the environment.
-        note = f"# Variant {variant!r}: what {env.label} adds to {reference} (the file is read as additive).\n"
+        note = (
+            f"# Variant {variant!r}: what {env.label} adds to {reference}; the file lists only\n"
+            "# additions and is read as `mamba env update` reads it.\n"
+        )
     return note + dump_yaml(document)
 
 
