@@ -119,6 +119,119 @@ def test_rocker_import_locks_against_the_snapshot(
         assert (rocker / "locks" / variant / "conda-lock.yml").is_file()
 
 
+# The same images with additive spatial files (rocker-org/ml's way: `mamba env update` on the base image).
+ADDITIVE_ARGS = [
+    "environment.yml",
+    "environment.cpu.yml",
+    "extend-additive/environment.yml",
+    "extend-additive/environment.cpu.yml",
+    "--name",
+    "cuda=environment.yml",
+    "--name",
+    "cuda-spatial=extend-additive/environment.yml",
+    "--name",
+    "cpu-spatial=extend-additive/environment.cpu.yml",
+    "--base",
+    "cuda-spatial=cuda",
+    "--base",
+    "cpu-spatial=cpu",
+    "--virtual-package",
+    "cuda:__cuda=12.9",
+]
+ADDITIVE_VARIANTS = {
+    **{k: v for k, v in ROCKER_VARIANTS.items() if "spatial" not in k},
+    "cuda-spatial": ROCKER / "extend-additive" / "environment.yml",
+    "cpu-spatial": ROCKER / "extend-additive" / "environment.cpu.yml",
+}
+
+
+@pytest.fixture()
+def additive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Result]:
+    monkeypatch.chdir(ROCKER)
+    result = run("-o", str(tmp_path / "project"), *ADDITIVE_ARGS)
+    assert result.exit_code == 0, result.output
+    return tmp_path / "project", result
+
+
+def test_additive_extensions_are_their_base_plus_the_file(additive: tuple[Path, Result]) -> None:
+    project, result = additive
+    assert_guarantee(project, ADDITIVE_VARIANTS, {"cuda-spatial": "cuda", "cpu-spatial": "cpu"})
+    # Not one package of the base is removed: the overlay adds, and re-pins what the base has.
+    assert (project / "overlays" / "cpu-spatial.yml").read_text().splitlines()[2:] == [
+        "replace:",
+        "  werkzeug: werkzeug >=3",
+        "add:",
+        "  - gdal",
+        "  - geopandas",
+        "  - rasterio",
+        "  - xarray",
+        "  - zarr",
+    ]
+    config = (project / "envsplit.yml").read_text()
+    assert "# extend-additive/environment.cpu.yml (additive: adds to its base)\n" in config
+    assert (
+        "  cpu-spatial (extend-additive/environment.cpu.yml): additive, holds 2 of the 14 packages of cpu; "
+        "show cpu-spatial is show cpu plus the file\n"
+    ) in result.stderr
+
+
+def test_additive_drift_report_compares_what_the_spatial_files_add(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROCKER)
+    result = run("--check", *ADDITIVE_ARGS)
+    assert result.exit_code == 0, result.output
+    pair = result.stdout.split(
+        "extend-additive/environment.yml -> extend-additive/environment.cpu.yml (names differing by a suffix; "
+        "additive extensions: what each file adds to its base): 5 differences\n"
+    )[1].split("\n\n")[0]
+    assert pair.splitlines() == [
+        "  only in extend-additive/environment.yml (2): pystac-client, rioxarray",
+        "  only in extend-additive/environment.cpu.yml (1): werkzeug >=3",
+        "  specs differ (1): 'gdal >=3.9' vs 'gdal'",
+        "  pip only in extend-additive/environment.yml (1): pcodec",
+    ]
+    data = json.loads(run("--check", "--format", "json", *ADDITIVE_ARGS).stdout)
+    assert [(e["variant"], e["mode"], e["holds"], e["of"]) for e in data["extensions"]] == [
+        ("cuda-spatial", "additive", 1, 15),
+        ("cpu-spatial", "additive", 2, 14),
+    ]
+    spatial = next(p for p in data["pairs"] if p["compares"] == "additions")
+    assert spatial["only_in_reference"] == ["pystac-client", "rioxarray"]
+
+
+def test_additive_import_locks_against_the_snapshot(
+    additive: tuple[Path, Result], mirror_args: list[str], cache_dir: Path
+) -> None:
+    project, _ = additive
+    result = CliRunner().invoke(cli, ["-C", str(project), "lock", *mirror_args])
+    assert result.exit_code == 0, result.output
+    for variant in ADDITIVE_VARIANTS:
+        assert (project / "locks" / variant / "conda-lock.yml").is_file()
+
+
+def test_complete_extensions_are_read_as_complete(rocker: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROCKER)
+    data = json.loads(run("--check", "--format", "json", *ROCKER_ARGS).stdout)
+    assert [(e["variant"], e["mode"]) for e in data["extensions"]] == [
+        ("cuda-spatial", "complete"),
+        ("cpu-spatial", "complete"),
+    ]
+
+
+def test_extends_mode_forces_a_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROCKER)
+    # The complete spatial file read as additive: nothing of the base is removed, the guarantee is the union.
+    result = run("-o", str(tmp_path / "p"), *ROCKER_ARGS, "--extends-mode", "cpu-spatial=additive")
+    assert result.exit_code == 0, result.output
+    assert "cpu-spatial (extend/environment.cpu.yml): additive, set by --extends-mode;" in result.stderr
+    assert "cuda-spatial (extend/environment.yml): complete, holds all 15 packages of cuda;" in result.stderr
+    assert_guarantee(tmp_path / "p", ROCKER_VARIANTS, {"cpu-spatial": "cpu"})
+    # An additive file read as complete: the extension removes what the file does not list.
+    result = run("-o", str(tmp_path / "q"), *ADDITIVE_ARGS, "--extends-mode", "complete")
+    assert result.exit_code == 0, result.output
+    assert_guarantee(tmp_path / "q", ADDITIVE_VARIANTS)
+    assert "remove:\n  - altair\n" in (tmp_path / "q" / "overlays" / "cpu-spatial.yml").read_text()
+
+
 def test_import_printed_report_is_the_check_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROCKER)
     written = run("-o", str(tmp_path / "p"), *ROCKER_ARGS)
@@ -216,6 +329,22 @@ CASES = {
     "a bad entry": (
         ["environment.yml", "badentry.yml"],
         "badentry.yml:4: dependencies[1]: expected a conda match spec such as 'numpy >=2', got 3",
+    ),
+    "a malformed --extends-mode": (
+        ["environment.yml", "environment.cpu.yml", "--base", "cpu=default", "--extends-mode", "cpu=partial"],
+        "--extends-mode cpu=partial: expected MODE or EXT=MODE with MODE one of auto, additive, complete, "
+        "e.g. --extends-mode extend=additive",
+    ),
+    "--extends-mode of a variant that extends nothing": (
+        ["environment.yml", "environment.cpu.yml", "--base", "cpu=default", "--extends-mode", "default=additive"],
+        "--extends-mode default=additive: 'default' is not an extension; extensions (--base): cpu",
+    ),
+    "an extension neither complete nor additive": (
+        ["environment.yml", "environment.cpu.yml", "--base", "default=cpu"],
+        "environment.yml: holds 1 of the 2 packages of its base 'cpu' (environment.cpu.yml): it may be a "
+        "complete environment that lost 1, or additions repeating many of the base's pins; say which with "
+        "--extends-mode default=complete (the file is the whole environment) or --extends-mode "
+        "default=additive (it adds to its base)",
     ),
     "a virtual package of no variant": (
         ["environment.yml", "--virtual-package", "gpu:__cuda=12"],
