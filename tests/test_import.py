@@ -379,6 +379,31 @@ def test_output_folder_with_a_project_is_refused_unless_forced(here: Path) -> No
     assert files_under(here / "out") == ["environment.yml", "envsplit.yml", "overlays/cpu.yml"]
 
 
+def test_force_removes_the_old_projects_overlays_import_wrote(here: Path) -> None:
+    env(here / "environment.gpu.yml", "  - python\n  - cupy\n")
+    assert run("-o", "out", "environment.yml", "environment.cpu.yml", "environment.gpu.yml").exit_code == 0
+    (here / "out" / "overlays" / "mine.yml").write_text("add: [scipy]\n")  # not listed: never touched
+    result = run("-o", "out", "--force", "environment.yml", "environment.cpu.yml")
+    assert result.exit_code == 0, result.output
+    assert files_under(here / "out") == ["environment.yml", "envsplit.yml", "overlays/cpu.yml", "overlays/mine.yml"]
+    assert "removed the old project's overlays it no longer has: out/overlays/gpu.yml\n" in result.stderr
+
+
+def test_force_refuses_to_leave_a_listed_overlay_import_did_not_write(here: Path) -> None:
+    assert run("-o", "out", "environment.yml", "environment.cpu.yml").exit_code == 0
+    config = (here / "out" / "envsplit.yml").read_text()
+    (here / "out" / "envsplit.yml").write_text(config + "  gpu: {overlays: [gpu]}\n")
+    (here / "out" / "overlays" / "gpu.yml").write_text("add: [cupy]\n")
+    before = {p: (here / "out" / p).read_text() for p in files_under(here / "out")}
+    result = run("-o", "out", "--force", "environment.cpu.yml", "environment.yml")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: out/envsplit.yml: --force would leave out/overlays/gpu.yml behind, listed by the old project "
+        "but not written by envsplit import; move or delete it yourself, then import again\n"
+    )
+    assert {p: (here / "out" / p).read_text() for p in files_under(here / "out")} == before
+
+
 def test_an_input_file_is_not_replaced_by_the_shared_environment(here: Path) -> None:
     before = (here / "environment.yml").read_text()
     result = run("environment.yml", "environment.cpu.yml")

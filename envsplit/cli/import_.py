@@ -8,6 +8,7 @@ import click
 
 from envsplit.cli import cli
 from envsplit.cli.options import SafePath
+from envsplit.inputs.yaml_lines import display_path
 
 
 @cli.command("import")
@@ -125,5 +126,8 @@ def import_command(
             f"Next: envsplit -C {target} lock",
             err=True,
         )
+        if result.removed:
+            gone = ", ".join(display_path(p) for p in result.removed)
+            click.echo(f"  removed the old project's overlays it no longer has: {gone}", err=True)
         for reading in result.readings.values():
             click.echo(f"  {reading.describe()}", err=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from envsplit.errors import InputError
@@ -16,6 +16,7 @@ from envsplit.importing.files import project_files
 from envsplit.importing.guarantee import check_guarantee
 from envsplit.importing.names import Naming, mirror_pairs, name_files
 from envsplit.importing.read import EnvFile, read_env_file
+from envsplit.importing.stale import stale_overlays
 from envsplit.importing.virtual import with_virtual_packages
 from envsplit.inputs.problems import Problems
 from envsplit.inputs.yaml_lines import display_path
@@ -43,6 +44,7 @@ class ImportResult:
     written: list[Path]
     variants: list[str]
     readings: dict[str, Reading]
+    removed: list[Path] = field(default_factory=list)  # the old project's overlays (--force)
 
 
 def _read_all(naming: Naming) -> dict[str, EnvFile]:
@@ -152,5 +154,9 @@ def import_project(request: ImportRequest) -> ImportResult:
         return ImportResult(report, [], list(envs), readings)
     files = project_files(factored, effective, naming.bases, dockerfiles, readings)
     _check_output(request, files, envs)
-    written = write({request.output / rel: text for rel, text in files.items()}, root=request.output)
-    return ImportResult(report, written, list(envs), readings)
+    targets = {request.output / rel: text for rel, text in files.items()}
+    stale = stale_overlays(request.output, targets) if request.force else []
+    written = write(targets, root=request.output)
+    for path in stale:
+        path.unlink()
+    return ImportResult(report, written, list(envs), readings, stale)
