@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from envsplit.generated import header_length
 from envsplit.importing.comments import delete
 from envsplit.importing.extends import Reading
 from envsplit.importing.factor import Factored, OverlayOps
@@ -68,7 +69,10 @@ def environment_text(factored: Factored, sources: list[EnvFile]) -> str:
         f"# Imported by 'envsplit import' from {origin}: what the files share. Yours to edit;\n"
         "# each variant's differences are in overlays/ (see envsplit.yml).\n"
     )
-    return note + _rt_dump(doc)
+    # A first file written by envsplit (`envsplit show` output) keeps its comments but not its header:
+    # the header describes that output, not the project being imported.
+    lines = _rt_dump(doc).splitlines(keepends=True)
+    return note + "".join(lines[header_length(lines) :])
 
 
 def overlay_text(variant: str, env: EnvFile, reference: str, ops: OverlayOps, additive: bool = False) -> str:
