@@ -336,7 +336,14 @@ CASES = {
         "e.g. --extends-mode extend=additive",
     ),
     "--extends-mode of a variant that extends nothing": (
-        ["environment.yml", "environment.cpu.yml", "--base", "cpu=default", "--extends-mode", "default=additive"],
+        [
+            "environment.yml",
+            "environment.cpu.yml",
+            "--base",
+            "cpu=default",
+            "--extends-mode",
+            "default=additive",
+        ],
         "--extends-mode default=additive: 'default' is not an extension; extensions (--base): cpu",
     ),
     "an extension neither complete nor additive": (
@@ -385,7 +392,12 @@ def test_force_removes_the_old_projects_overlays_import_wrote(here: Path) -> Non
     (here / "out" / "overlays" / "mine.yml").write_text("add: [scipy]\n")  # not listed: never touched
     result = run("-o", "out", "--force", "environment.yml", "environment.cpu.yml")
     assert result.exit_code == 0, result.output
-    assert files_under(here / "out") == ["environment.yml", "envsplit.yml", "overlays/cpu.yml", "overlays/mine.yml"]
+    assert files_under(here / "out") == [
+        "environment.yml",
+        "envsplit.yml",
+        "overlays/cpu.yml",
+        "overlays/mine.yml",
+    ]
     assert "removed the old project's overlays it no longer has: out/overlays/gpu.yml\n" in result.stderr
 
 

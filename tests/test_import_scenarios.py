@@ -64,14 +64,20 @@ def _name(spec: str) -> str:
     return re.split(r"[\s=<>!~\[;@]", spec, maxsplit=1)[0].lower()
 
 
-def assert_guarantee(project: Path, variants: dict[str, Path], additive: dict[str, str] | None = None) -> None:
+def assert_guarantee(
+    project: Path, variants: dict[str, Path], additive: dict[str, str] | None = None
+) -> None:
     """Each variant's shown environment is its input file (channels in order; specs and pip as sets); an
     additive extension's (``additive``: variant -> base) is its base's shown environment plus its file: a
     same-name spec or pip entry of the file replaces the base's, channels only the file lists go first."""
     for variant, path in variants.items():
         env = read_environment(path)
         specs, channels, pip = shown(project, variant)
-        want_specs, want_channels, want_pip = {d.spec for d in env.dependencies}, list(env.channels), set(env.pip)
+        want_specs, want_channels, want_pip = (
+            {d.spec for d in env.dependencies},
+            list(env.channels),
+            set(env.pip),
+        )
         base = (additive or {}).get(variant)
         if base is not None:
             base_specs, base_channels, base_pip = shown(project, base)
@@ -103,7 +109,9 @@ def test_show_of_every_variant_is_its_input_file(
         for ln in lines
     }
     assert [p.relative_to(folder / "inputs").as_posix() for p in variants.values()] == files
-    additive = {v: config["variants"][v]["base"] for v in config["variants"] if additive_mark in _line(lines, v)}
+    additive = {
+        v: config["variants"][v]["base"] for v in config["variants"] if additive_mark in _line(lines, v)
+    }
     assert_guarantee(tmp_path, variants, additive)
 
 

@@ -134,5 +134,9 @@ def render_json(drifts: list[PairDrift], readings: list[Reading], header: Header
                 "pip_differ": [{"name": n, "reference": a, "other": b} for n, a, b in d.pip_differ],
             }
         )
-    document = {"generator": header.generator(), "pairs": pairs, "extensions": [r.as_json() for r in readings]}
+    document = {
+        "generator": header.generator(),
+        "pairs": pairs,
+        "extensions": [r.as_json() for r in readings],
+    }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
