@@ -249,6 +249,22 @@ def _without_header(text: str) -> list[str]:
     return lines
 
 
+_FIELD = re.compile(r"^# [A-Za-z][\w .-]*: ")
+
+
+def header_length(lines: Sequence[str]) -> int:
+    """How many of ``lines`` (a file's first lines) are an envsplit header: the title line, then the
+    regenerate, ``# key: value`` and digest lines after it; 0 when the file does not start with one."""
+    if not lines or not lines[0].startswith(_TITLE):
+        return 0
+    n = 1
+    for line in lines[1:]:
+        if not (line.startswith((_REGENERATE, DIGEST_PREFIX, _LEGACY_DIGEST_PREFIX)) or _FIELD.match(line)):
+            break
+        n += 1
+    return n
+
+
 def same_body(old: str, template: str) -> bool:
     """Whether ``old`` (written before envsplit sealed this kind of file) reads as ``template``, headers aside."""
     return _without_header(old) == _without_header(template)

@@ -27,6 +27,9 @@ def _pip_name(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else requirement.strip().lower()
 
 
+pip_name = _pip_name  # public: envsplit import compares pip lists the way the pip operation does
+
+
 def variant_order(project: Project) -> list[str]:
     """Variant names with every base before its extensions; a cycle of bases is an input error.
 

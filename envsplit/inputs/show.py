@@ -36,6 +36,11 @@ def _dump(document: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def dump_yaml(document: Any) -> str:
+    """``document`` as block YAML that parses back to exactly it (public: envsplit import writes overlays)."""
+    return _dump(document)
+
+
 def environment_yaml(variant: VariantSpec, env_name: str | None) -> str:
     fields = [
         ("variant", variant.name + (f" (base: {variant.base})" if variant.base else "")),
