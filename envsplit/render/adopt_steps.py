@@ -128,7 +128,9 @@ def _script(command: object) -> str:
     if getattr(command, "json", False):
         return shlex.join(value)
     heredocs = getattr(command, "heredocs", ())
-    return "\n".join([*value, *(h.content for h in heredocs)])
+    if heredocs:  # RUN <<EOF: the script is the heredoc's body
+        return "\n".join(h.content for h in heredocs)
+    return "\n".join(value)
 
 
 def solver_steps(path: str, text: str) -> list[Step]:
@@ -151,10 +153,11 @@ def solver_steps(path: str, text: str) -> list[Step]:
         solvers = [(p, a) for p, a in words if _is_solver(p, a)]
         if not solvers:
             continue
-        others = [shlex.join([p, *a]) for p, a in words if not _is_solver(p, a) and not _is_cleanup(p, a)]
+        others = [" ".join([p, *a]) for p, a in words if not _is_solver(p, a) and not _is_cleanup(p, a)]
         if others:
+            ran = ", ".join(f"'{o}'" for o in others)
             raise InputError(
-                f"{path}: line {command.start_line}: the solver step also runs {', '.join(map(repr, others))}; "
+                f"{path}: line {command.start_line}: the solver step also runs {ran}; "
                 "envsplit replaces the whole RUN instruction and would drop that: move it into a RUN of its "
                 "own, then run envsplit again"
             )
