@@ -11,7 +11,7 @@ from test_adopt_dockerfile import _adopt, _snapshot
 from envsplit.cli import cli
 from envsplit.errors import InputError
 from envsplit.models import DockerConfig
-from envsplit.render.adopt import _prefix, check_adoptable
+from envsplit.render.adopt import _prefix, _word, check_adoptable
 from envsplit.render.adopt_steps import Target, solver_steps
 
 DOCKER = DockerConfig()
@@ -47,7 +47,7 @@ def _only(run: str) -> Target:
     ],
 )
 def test_recognised_steps_and_their_prefix(run: str, prefix: str) -> None:
-    assert _prefix(_only(run), DOCKER) == prefix
+    assert _word(_prefix(_only(run), DOCKER)) == prefix
 
 
 @pytest.mark.parametrize(

@@ -136,11 +136,12 @@ def _word(value: str) -> str:
 
 
 def _prefix(target: Target, docker: DockerConfig) -> str:
+    """The path the replaced command installed into, as written (``$VAR`` unexpanded)."""
     if target.kind == "prefix":
-        return _word(target.value)
+        return target.value
     if target.kind == "name":
-        return _word(f"{docker.prefix}/envs/{target.value}")
-    return shlex.quote(docker.prefix)
+        return f"{docker.prefix}/envs/{target.value}"
+    return docker.prefix
 
 
 def render(
@@ -154,9 +155,10 @@ def render(
     original, step, first, last = _original(where, lines)
     newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
     prefix = _prefix(step.target, docker)
+    word = _word(prefix)
     read = ", ".join(step.files) or "an environment file"
     body = [
-        f"# It installs {lock_dir}/ for TARGETARCH into {prefix}, with no solver, in place of the step below,",
+        f"# It installs {lock_dir}/ for TARGETARCH into {word}, with no solver, in place of the step below,",
         f"# which solved {read} at build time: a COPY of that file is no longer needed.",
         "# Build with the project root as context (see docker-bake.hcl); 'envsplit dockerfile' rewrites this",
         "# region and refuses to if it was edited.",
@@ -170,7 +172,8 @@ def render(
             mounts=[
                 f"--mount=type=bind,from={docker.micromamba},source=/bin/micromamba,target={_MICROMAMBA}"
             ],
-            micromamba=f"MAMBA_ROOT_PREFIX={prefix} {_MICROMAMBA}",
+            micromamba=f"MAMBA_ROOT_PREFIX={word} {_MICROMAMBA}",
+            quote=_word,
         ),
     ]
     region = [BEGIN, DIGEST_PREFIX + _digest(body), *body, END]

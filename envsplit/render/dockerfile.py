@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from envsplit.generated import Header, regenerate_command, seal
 from envsplit.lockfile import explicit_name, layer_name
@@ -25,13 +25,12 @@ _CLEANUP = (
 
 
 def _pip_lines(
-    spec: VariantSpec, prefix: str, platforms: list[str], pip_platforms: Collection[str]
+    spec: VariantSpec, python: str, platforms: list[str], pip_platforms: Collection[str]
 ) -> list[str]:
     """The pip step: a second case picks the pip file (the first one's arms stay ``<arch>) lock=<file> ;;``)."""
     with_pip = [p for p in platforms if p in pip_platforms]
     if not with_pip:
         return []
-    python = f"{prefix}/bin/python"
     # The lock holds every distribution with its hash; --no-deps keeps pip from reaching for anything else.
     install = f'{python} -m pip install --no-deps --require-hashes --no-cache-dir -r "${{pip}}"'
     lines = [' && case "${TARGETARCH}" in \\']
@@ -70,8 +69,6 @@ def render(
     """
     platforms = [p for p in spec.platforms if p in DOCKER_ARCH]
     tag = image_tag(docker, spec.name)
-    # read_project admits only plain paths here; quoting is the second line of defence for the shell.
-    prefix = shlex.quote(docker.prefix)
     header = Header(
         "Dockerfile",
         regenerate_command("dockerfile"),
@@ -115,7 +112,8 @@ def render(
         end_marker("before-install"),
         "",
     ]
-    lines += install_step(spec, lock_dir, pip_platforms, prefix)
+    # read_project admits only plain paths as the prefix; quoting is the second line of defence for the shell.
+    lines += install_step(spec, lock_dir, pip_platforms, docker.prefix)
     lines += [
         "",
         begin_marker("after-install"),
@@ -132,8 +130,10 @@ def install_step(
     prefix: str,
     mounts: Sequence[str] = (),
     micromamba: str = "micromamba",
+    quote: Callable[[str], str] = shlex.quote,
 ) -> list[str]:
-    """The RUN instruction that installs ``spec``'s lock for TARGETARCH into ``prefix`` (a shell word), then
+    """The RUN instruction that installs ``spec``'s lock for TARGETARCH into ``prefix`` (``quote`` makes a
+    path one shell word), then
     its pip file, and cleans up in the same layer. ``mounts``: more ``--mount=`` flags; ``micromamba``: the
     command that runs micromamba. An adopted Dockerfile (envsplit/render/adopt.py) runs this same step.
     """
@@ -153,10 +153,10 @@ def install_step(
         "exit 1 ;; \\",
         "    esac \\",
         # conda-meta/ makes the folder an environment, so one command serves a fresh image and a base image.
-        f" && mkdir -p {prefix}/conda-meta \\",
-        f' && {micromamba} install --yes --prefix {prefix} --file "${{lock}}" \\',
-        *_pip_lines(spec, prefix, platforms, pip_platforms),
+        f" && mkdir -p {quote(prefix + '/conda-meta')} \\",
+        f' && {micromamba} install --yes --prefix {quote(prefix)} --file "${{lock}}" \\',
+        *_pip_lines(spec, quote(prefix + "/bin/python"), platforms, pip_platforms),
     ]
-    cleanup = [step.format(prefix=prefix, micromamba=micromamba) for step in _CLEANUP]
+    cleanup = [step.format(prefix=quote(prefix), micromamba=micromamba) for step in _CLEANUP]
     lines += [f" && {step} \\" for step in cleanup[:-1]]
     return [*lines, f" && {cleanup[-1]}"]
