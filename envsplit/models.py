@@ -53,6 +53,7 @@ class VariantConfig:
     overlays: tuple[str, ...]
     base: str | None
     image: str | None = None  # FROM image of a variant without base; overrides DockerConfig.image
+    dockerfile: Path | None = None  # a hand-written Dockerfile envsplit adopts (envsplit/render/adopt.py)
     # the variant's name in envsplit.yml, blamed for a cycle of bases
     where: Where | None = field(default=None, compare=False, repr=False)
 

@@ -50,7 +50,7 @@ CONFIG_KEYS = (
 )
 EXCLUDE_NEWER_KEYS = ("cutoff", "exempt")
 REFRESH_KEYS = ("fail-on",)
-VARIANT_KEYS = ("overlays", "base", "image")
+VARIANT_KEYS = ("overlays", "base", "image", "dockerfile")
 DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix")
 # registry/repository[:tag][@digest]: no spaces, lower-case path components are checked separately.
 # \Z, not $: '$' also matches before a trailing newline.
@@ -253,6 +253,17 @@ class VariantsReader:
         for vname in variants_raw:
             with self.problems.check():
                 variants[vname] = self._variant(variants_raw, vname)
+        adopted: dict[Path, str] = {}
+        for v in variants.values():
+            if v.dockerfile is not None and adopted.setdefault(v.dockerfile.resolve(), v.name) != v.name:
+                with self.problems.check():
+                    raise src.error(
+                        f"variants.{v.name}.dockerfile",
+                        f"{_yaml.display_path(v.dockerfile)} is adopted by variant "
+                        f"{adopted[v.dockerfile.resolve()]!r} already; each variant needs its own Dockerfile",
+                        variants_raw[v.name],
+                        "dockerfile",
+                    )
         for v in variants.values():
             if v.base is not None and v.base not in variants_raw:
                 with self.problems.check():
@@ -303,8 +314,29 @@ class VariantsReader:
             overlays=tuple(names),
             base=base,
             image=image and image.strip(),
+            dockerfile=self._dockerfile(vdata, entry),
             where=src.at(entry, variants_raw, vname),
         )
+
+    def _dockerfile(self, vdata: Any, entry: str) -> Path | None:
+        """``dockerfile:``: a hand-written Dockerfile of the project that envsplit adopts (render/adopt.py)."""
+        value = vdata.get("dockerfile")
+        if value is None:
+            return None
+        entry = f"{entry}.dockerfile"
+        if not isinstance(value, str) or not value.strip():
+            raise self.src.error(
+                entry, "expected the path of a Dockerfile in the project", vdata, "dockerfile"
+            )
+        path = project_path(self.src, self.root, value, entry, vdata, "dockerfile")
+        if not path.is_file():
+            raise self.src.error(
+                entry,
+                f"{_yaml.display_path(path)} is not a file; name the Dockerfile to adopt",
+                vdata,
+                "dockerfile",
+            )
+        return path
 
     def _overlay(self, node: Any, entry: str, i: int, oname: str, before: list[str]) -> None:
         """Read overlay ``oname``, listed at ``node[i]``, unless an earlier variant did."""

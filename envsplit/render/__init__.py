@@ -12,7 +12,7 @@ from envsplit.inputs.compose import compose, variant_order
 from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.models import Project, VariantSpec
-from envsplit.render import bake, dockerfile, regions
+from envsplit.render import adopt, bake, dockerfile, regions
 
 BAKE_NAME = "docker-bake.hcl"
 
@@ -53,12 +53,25 @@ def render_all(
             for p in spec.platforms
             if _installs_pip(folder.path / dockerfile.pip_name(p, spec.base is not None))
         ]
+        adopted = project.variants[spec.name].dockerfile
+        if adopted is not None:  # a hand-written Dockerfile: envsplit rewrites only its region
+            files[adopted] = adopt.render(adopted, spec, project.docker, rel, pip)
+            continue
         text = dockerfile.render(spec, project.docker, rel, project.variants[spec.name].image, pip)
         path = out_dir / f"Dockerfile.{spec.name}"
         files[path] = regions.finish(text, path)
     bake_path = out_dir / BAKE_NAME
-    files[bake_path] = regions.finish(bake.render(specs, project.docker), bake_path)
+    files[bake_path] = regions.finish(bake.render(specs, project.docker, _adopted(project)), bake_path)
     return files, skipped
+
+
+def _adopted(project: Project) -> dict[str, str]:
+    """Variant -> its adopted Dockerfile, relative to the project root (the build context)."""
+    return {
+        name: Path(os.path.relpath(v.dockerfile, project.root)).as_posix()
+        for name, v in project.variants.items()
+        if v.dockerfile is not None
+    }
 
 
 def _installs_pip(path: Path) -> bool:
@@ -94,6 +107,11 @@ def refused_dockerfiles(project: Project) -> list[str]:
     """Messages for existing Dockerfiles and bake file envsplit must not overwrite (checked before anything
     is locked)."""
     out_dir = project.root / project.docker.output
-    found = [regions.problem(out_dir / f"Dockerfile.{name}") for name in project.variants]
-    found.append(regions.problem(out_dir / BAKE_NAME, bake.render(_specs(project), project.docker)))
+    found = [
+        adopt.problem(v.dockerfile) if v.dockerfile else regions.problem(out_dir / f"Dockerfile.{name}")
+        for name, v in project.variants.items()
+    ]
+    found.append(
+        regions.problem(out_dir / BAKE_NAME, bake.render(_specs(project), project.docker, _adopted(project)))
+    )
     return [msg for msg in found if msg]

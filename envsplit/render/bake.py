@@ -7,6 +7,7 @@ an extension on the base image built in the same run, without pushing it first.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from envsplit.generated import Header, regenerate_command, seal
 from envsplit.models import DockerConfig, VariantSpec
@@ -14,8 +15,9 @@ from envsplit.platforms import DOCKER_ARCH
 from envsplit.render.dockerfile import dockerfile_path, image_tag
 
 
-def render(specs: list[VariantSpec], docker: DockerConfig) -> str:
-    """The sealed bake file; it has no user sections (a second -f file holds the user's own targets)."""
+def render(specs: list[VariantSpec], docker: DockerConfig, adopted: Mapping[str, str] = {}) -> str:
+    """The sealed bake file; it has no user sections (a second -f file holds the user's own targets).
+    ``adopted``: variant -> the hand-written Dockerfile it builds (envsplit/render/adopt.py)."""
     names = [s.name for s in specs]
     header = Header("docker buildx bake file of every variant", regenerate_command("dockerfile"))
     lines = [
@@ -31,7 +33,7 @@ def render(specs: list[VariantSpec], docker: DockerConfig) -> str:
             "",
             f"target {json.dumps(spec.name)} {{",
             '  context = "."',
-            f"  dockerfile = {json.dumps(dockerfile_path(docker, spec.name))}",
+            f"  dockerfile = {json.dumps(adopted.get(spec.name) or dockerfile_path(docker, spec.name))}",
             f"  platforms = {json.dumps(platforms)}",
             f"  tags = {json.dumps([image_tag(docker, spec.name)])}",
         ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 
 from envsplit.generated import Header, regenerate_command, seal
 from envsplit.lockfile import explicit_name, layer_name
@@ -15,7 +15,7 @@ _MOUNT = "/mnt/envsplit-locks"
 
 # The cleanup the rocker images added by hand, in the same layer so the bytes never land in the image.
 _CLEANUP = (
-    "micromamba clean --all --yes",
+    "{micromamba} clean --all --yes",
     r"find {prefix} -follow -type f \( -name '*.pyc' -o -name '*.a' \) -delete",
     "find {prefix} -type d -name __pycache__ -prune -exec rm -rf {{}} +",
     # Files other users left in /tmp live in lower layers anyway; only this step's leftovers matter.
@@ -25,13 +25,12 @@ _CLEANUP = (
 
 
 def _pip_lines(
-    spec: VariantSpec, docker: DockerConfig, platforms: list[str], pip_platforms: Collection[str]
+    spec: VariantSpec, python: str, platforms: list[str], pip_platforms: Collection[str]
 ) -> list[str]:
     """The pip step: a second case picks the pip file (the first one's arms stay ``<arch>) lock=<file> ;;``)."""
     with_pip = [p for p in platforms if p in pip_platforms]
     if not with_pip:
         return []
-    python = shlex.quote(docker.prefix + "/bin/python")
     # The lock holds every distribution with its hash; --no-deps keeps pip from reaching for anything else.
     install = f'{python} -m pip install --no-deps --require-hashes --no-cache-dir -r "${{pip}}"'
     lines = [' && case "${TARGETARCH}" in \\']
@@ -69,11 +68,7 @@ def render(
     installed with pip right after the conda lock; with none the file is what it was before pip locks.
     """
     platforms = [p for p in spec.platforms if p in DOCKER_ARCH]
-    files = [f"{lock_dir}/{(layer_name if spec.base else explicit_name)(p)}" for p in platforms]
-    arches = " ".join(DOCKER_ARCH[p] for p in platforms)
     tag = image_tag(docker, spec.name)
-    # read_project admits only plain paths here; quoting is the second line of defence for the shell.
-    prefix = shlex.quote(docker.prefix)
     header = Header(
         "Dockerfile",
         regenerate_command("dockerfile"),
@@ -116,8 +111,39 @@ def render(
         "# add 'USER root' here if the base image ends as a user who cannot). The image needs CA certificates.",
         end_marker("before-install"),
         "",
+    ]
+    # read_project admits only plain paths as the prefix; quoting is the second line of defence for the shell.
+    lines += install_step(spec, lock_dir, pip_platforms, docker.prefix)
+    lines += [
+        "",
+        begin_marker("after-install"),
+        "# Users, permissions, ENTRYPOINT and CMD go here, e.g. 'USER 1000'.",
+        end_marker("after-install"),
+    ]
+    return seal(head, "\n".join(lines) + "\n")
+
+
+def install_step(
+    spec: VariantSpec,
+    lock_dir: str,
+    pip_platforms: Collection[str],
+    prefix: str,
+    mounts: Sequence[str] = (),
+    micromamba: str = "micromamba",
+    quote: Callable[[str], str] = shlex.quote,
+) -> list[str]:
+    """The RUN instruction that installs ``spec``'s lock for TARGETARCH into ``prefix`` (``quote`` makes a
+    path one shell word), then
+    its pip file, and cleans up in the same layer. ``mounts``: more ``--mount=`` flags; ``micromamba``: the
+    command that runs micromamba. An adopted Dockerfile (envsplit/render/adopt.py) runs this same step.
+    """
+    platforms = [p for p in spec.platforms if p in DOCKER_ARCH]
+    files = [f"{lock_dir}/{(layer_name if spec.base else explicit_name)(p)}" for p in platforms]
+    arches = " ".join(DOCKER_ARCH[p] for p in platforms)
+    lines = [
         # A bind mount, not COPY: the lockfiles never land in a layer and need no cleanup.
         f"RUN --mount=type=bind,source={lock_dir},target={_MOUNT} \\",
+        *(f"    {mount} \\" for mount in mounts),
         '    case "${TARGETARCH}" in \\',
     ]
     for platform, path in zip(platforms, files, strict=True):
@@ -127,16 +153,10 @@ def render(
         "exit 1 ;; \\",
         "    esac \\",
         # conda-meta/ makes the folder an environment, so one command serves a fresh image and a base image.
-        f" && mkdir -p {shlex.quote(docker.prefix + '/conda-meta')} \\",
-        f' && micromamba install --yes --prefix {prefix} --file "${{lock}}" \\',
-        *_pip_lines(spec, docker, platforms, pip_platforms),
+        f" && mkdir -p {quote(prefix + '/conda-meta')} \\",
+        f' && {micromamba} install --yes --prefix {quote(prefix)} --file "${{lock}}" \\',
+        *_pip_lines(spec, quote(prefix + "/bin/python"), platforms, pip_platforms),
     ]
-    lines += [f" && {step.format(prefix=prefix)} \\" for step in _CLEANUP[:-1]]
-    lines += [
-        f" && {_CLEANUP[-1].format(prefix=prefix)}",
-        "",
-        begin_marker("after-install"),
-        "# Users, permissions, ENTRYPOINT and CMD go here, e.g. 'USER 1000'.",
-        end_marker("after-install"),
-    ]
-    return seal(head, "\n".join(lines) + "\n")
+    cleanup = [step.format(prefix=quote(prefix), micromamba=micromamba) for step in _CLEANUP]
+    lines += [f" && {step} \\" for step in cleanup[:-1]]
+    return [*lines, f" && {cleanup[-1]}"]
