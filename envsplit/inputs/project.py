@@ -84,7 +84,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
         pypi_index = read_pypi_index(src, root, data)
     with problems.check():
         pypi_mapping = read_pypi_mapping(src, root, data)
-    reader = VariantsReader(src, root, overlays_dir, docker.repository, problems)
+    reader = VariantsReader(src, root, overlays_dir, docker, problems)
     with problems.check():
         variants = reader.read(data)
     problems.raise_any()

@@ -12,7 +12,9 @@ from envsplit.inputs.compose import compose, variant_order
 from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.models import Project, VariantSpec
-from envsplit.render import bake, dockerfile, regions
+from envsplit.platforms import DOCKER_ARCH
+from envsplit.inputs.image_config import references
+from envsplit.render import bake, base_image, dockerfile, regions, smoke
 
 BAKE_NAME = "docker-bake.hcl"
 
@@ -34,6 +36,8 @@ def render_all(
     out_dir = project.root / project.docker.output
     files: dict[Path, str] = {}
     skipped: list[str] = []
+    refs = _references(project)
+    tests: dict[str, smoke.SmokeTarget] = {}
     for spec in specs:
         if variants and spec.name not in variants:
             continue
@@ -53,12 +57,36 @@ def render_all(
             for p in spec.platforms
             if _installs_pip(folder.path / dockerfile.pip_name(p, spec.base is not None))
         ]
-        text = dockerfile.render(spec, project.docker, rel, project.variants[spec.name].image, pip)
+        base = base_image.for_variant(project, spec.name)
+        base_tag = refs[spec.base][0] if spec.base else None
+        text = dockerfile.render(spec, project.docker, rel, base, _tag(refs, spec.name), base_tag, pip)
         path = out_dir / f"Dockerfile.{spec.name}"
         files[path] = regions.finish(text, path)
+        if smoke.has_python(folder.path, tuple(p for p in spec.platforms if p in DOCKER_ARCH)):
+            tests[spec.name] = smoke.smoke_target(spec, rel, base.prefix)
+    for name, text in _smoke_files(project, tests).items():
+        files[out_dir / name] = regions.finish(text, out_dir / name)
     bake_path = out_dir / BAKE_NAME
-    files[bake_path] = regions.finish(bake.render(specs, project.docker), bake_path)
+    files[bake_path] = regions.finish(bake.render(specs, project.docker, refs, tests), bake_path)
     return files, skipped
+
+
+def _references(project: Project) -> dict[str, tuple[str, ...]]:
+    return {name: references(project.docker, v) for name, v in project.variants.items()}
+
+
+def _tag(refs: dict[str, tuple[str, ...]], name: str) -> str:
+    """The reference a variant's Dockerfile comment builds as: its first, or its name if it publishes none."""
+    return refs[name][0] if refs[name] else name
+
+
+def _smoke_files(project: Project, tests: dict[str, smoke.SmokeTarget]) -> dict[str, str]:
+    if not tests:
+        return {}
+    return {
+        smoke.SMOKE_DOCKERFILE: smoke.render_dockerfile(project.docker),
+        smoke.CHECK_SCRIPT: smoke.render_check_script(),
+    }
 
 
 def _installs_pip(path: Path) -> bool:
@@ -95,5 +123,5 @@ def refused_dockerfiles(project: Project) -> list[str]:
     is locked)."""
     out_dir = project.root / project.docker.output
     found = [regions.problem(out_dir / f"Dockerfile.{name}") for name in project.variants]
-    found.append(regions.problem(out_dir / BAKE_NAME, bake.render(_specs(project), project.docker)))
+    found.append(regions.problem(out_dir / BAKE_NAME, bake.render(_specs(project), project.docker, _references(project))))
     return [msg for msg in found if msg]

@@ -9,6 +9,7 @@ from envsplit.generated import Header, regenerate_command, seal
 from envsplit.lockfile import explicit_name, layer_name
 from envsplit.models import DockerConfig, VariantSpec
 from envsplit.platforms import DOCKER_ARCH
+from envsplit.render.base_image import IMAGE_PACKAGES, BaseImage
 from envsplit.render.regions import begin_marker, end_marker
 
 _MOUNT = "/mnt/envsplit-locks"
@@ -24,14 +25,12 @@ _CLEANUP = (
 )
 
 
-def _pip_lines(
-    spec: VariantSpec, docker: DockerConfig, platforms: list[str], pip_platforms: Collection[str]
-) -> list[str]:
+def _pip_lines(spec: VariantSpec, prefix: str, platforms: list[str], pip_platforms: Collection[str]) -> list[str]:
     """The pip step: a second case picks the pip file (the first one's arms stay ``<arch>) lock=<file> ;;``)."""
     with_pip = [p for p in platforms if p in pip_platforms]
     if not with_pip:
         return []
-    python = shlex.quote(docker.prefix + "/bin/python")
+    python = shlex.quote(prefix + "/bin/python")
     # The lock holds every distribution with its hash; --no-deps keeps pip from reaching for anything else.
     install = f'{python} -m pip install --no-deps --require-hashes --no-cache-dir -r "${{pip}}"'
     lines = [' && case "${TARGETARCH}" in \\']
@@ -44,10 +43,6 @@ def _pip_lines(
     return [*lines, '      *) pip="" ;; \\', "    esac \\", f' && {{ [ -z "${{pip}}" ] || {install}; }} \\']
 
 
-def image_tag(docker: DockerConfig, variant: str) -> str:
-    return f"{docker.repository}:{variant}"
-
-
 def dockerfile_path(docker: DockerConfig, variant: str) -> str:
     return f"{docker.output}/Dockerfile.{variant}"
 
@@ -57,23 +52,33 @@ def pip_name(platform: str, layer: bool) -> str:
     return f"pip-layer-{platform}.txt" if layer else f"pip-{platform}.txt"
 
 
+def _user_lines(user: str) -> list[str]:
+    # root on purpose: the install writes the prefix; the after-install section picks the final user.
+    # Named users (root, mambauser) exist in the images the table names, so their names resolve.
+    ignore = [rule for rule, applies in (("DL3002", user == "root"), ("DL3066", not user.isdigit())) if applies]
+    return [f"# hadolint ignore={','.join(ignore)}"] * bool(ignore) + [f"USER {user}"]
+
+
 def render(
     spec: VariantSpec,
     docker: DockerConfig,
     lock_dir: str,
-    image: str | None,
+    base_image: BaseImage,
+    tag: str,
+    base_tag: str | None = None,
     pip_platforms: Collection[str] = (),
 ) -> str:
     """The sealed Dockerfile of ``spec`` with default user sections; ``lock_dir`` is relative to the build
-    context. ``pip_platforms``: the platforms whose lock folder holds a pip file (see :func:`pip_name`),
-    installed with pip right after the conda lock; with none the file is what it was before pip locks.
+    context. ``base_image`` says what the chain's FROM image holds; ``tag`` is the image's first reference
+    (or its variant name when it publishes none), ``base_tag`` the base variant's first reference.
+    ``pip_platforms``: the platforms whose lock folder holds a pip file (see :func:`pip_name`), installed with
+    pip right after the conda lock.
     """
     platforms = [p for p in spec.platforms if p in DOCKER_ARCH]
     files = [f"{lock_dir}/{(layer_name if spec.base else explicit_name)(p)}" for p in platforms]
     arches = " ".join(DOCKER_ARCH[p] for p in platforms)
-    tag = image_tag(docker, spec.name)
     # read_project admits only plain paths here; quoting is the second line of defence for the shell.
-    prefix = shlex.quote(docker.prefix)
+    prefix = shlex.quote(base_image.prefix)
     header = Header(
         "Dockerfile",
         regenerate_command("dockerfile"),
@@ -85,35 +90,37 @@ def render(
     lines = [
         f"# Build from the project root: docker buildx build --platform "
         f"{','.join('linux/' + DOCKER_ARCH[p] for p in platforms)} -f {dockerfile_path(docker, spec.name)} -t {tag} .",
+        f"# Assumes: {base_image.assumption()}",
     ]
     if spec.base is None:
         lines += [
             f"FROM {docker.micromamba} AS micromamba",
             "",
-            f"FROM {image or docker.image}",
+            f"FROM {base_image.image}",
         ]
     else:
         lines += [
             f"# Built FROM the {spec.base!r} image: only the packages this variant adds are installed.",
-            f"ARG BASE_IMAGE={image_tag(docker, spec.base)}",
+            f"ARG BASE_IMAGE={base_tag}",
             "# hadolint ignore=DL3006",
             "FROM ${BASE_IMAGE}",
         ]
     lines += [
         "ARG TARGETARCH",
         'SHELL ["/bin/bash", "-o", "pipefail", "-c"]',
+        *_user_lines(base_image.user),
     ]
     if spec.base is None:
         lines += [
-            f"ENV MAMBA_ROOT_PREFIX={docker.prefix} \\",
-            f"    PATH={docker.prefix}/bin:${{PATH}}",
+            f"ENV MAMBA_ROOT_PREFIX={base_image.prefix} \\",
+            f"    PATH={base_image.prefix}/bin:${{PATH}}",
             "COPY --from=micromamba /bin/micromamba /usr/local/bin/micromamba",
         ]
     lines += [
         "",
         begin_marker("before-install"),
-        "# Runs before the install, as the image's current user (who must be able to write the prefix;",
-        "# add 'USER root' here if the base image ends as a user who cannot). The image needs CA certificates.",
+        "# Runs before the install, as the user above (who must be able to write the prefix).",
+        "# The image needs CA certificates.",
         end_marker("before-install"),
         "",
         # A bind mount, not COPY: the lockfiles never land in a layer and need no cleanup.
@@ -127,9 +134,18 @@ def render(
         "exit 1 ;; \\",
         "    esac \\",
         # conda-meta/ makes the folder an environment, so one command serves a fresh image and a base image.
-        f" && mkdir -p {shlex.quote(docker.prefix + '/conda-meta')} \\",
+        f" && mkdir -p {shlex.quote(base_image.prefix + '/conda-meta')} \\",
+    ]
+    if spec.base is None and base_image.installer == "conda":
+        # The image's own packages (conda, mamba, ...) stay; the smoke test accepts exactly these.
+        listing = shlex.quote(f"{base_image.prefix}/{IMAGE_PACKAGES}")
+        lines.append(
+            f" && find {shlex.quote(base_image.prefix + '/conda-meta')} -maxdepth 1 -name '*.json' "
+            f"-printf '%f\\n' | sort > {listing} \\"
+        )
+    lines += [
         f' && micromamba install --yes --prefix {prefix} --file "${{lock}}" \\',
-        *_pip_lines(spec, docker, platforms, pip_platforms),
+        *_pip_lines(spec, base_image.prefix, platforms, pip_platforms),
     ]
     lines += [f" && {step.format(prefix=prefix)} \\" for step in _CLEANUP[:-1]]
     lines += [
