@@ -47,12 +47,14 @@ def read_docker_images(src: _yaml.Source, docker_raw: Any, problems: Problems) -
     if "images" not in docker_raw:
         return None
     patterns = str_list(src, docker_raw["images"], "docker.images", docker_raw, "images")
+    good = []
     for i, pattern in enumerate(patterns):
         with problems.check():
             problem = _pattern_problem(pattern)
             if problem:
                 raise src.error(f"docker.images[{i}]", problem, docker_raw["images"], i)
-    return tuple(patterns)
+            good.append(pattern)  # a wrong one is reported once, not again for each variant
+    return tuple(good)
 
 
 def read_workflow(src: _yaml.Source, docker_raw: Any) -> str | None:
