@@ -53,7 +53,9 @@ class VariantConfig:
     base: str | None
     image: str | None = None  # FROM image of a variant without base; overrides DockerConfig.image
     images: tuple[str, ...] | None = None  # references to publish; None: DockerConfig.images' patterns
-    installer: str | None = None  # what the FROM image holds: micromamba, conda or none (None: known-image table)
+    installer: str | None = (
+        None  # what the FROM image holds: micromamba, conda or none (None: known-image table)
+    )
     prefix: str | None = None  # the environment's folder; None: DockerConfig.prefix
     user: str | None = None  # who installs; None: the known-image table's user, else root
     # the variant's name in envsplit.yml, blamed for a cycle of bases

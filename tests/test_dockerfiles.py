@@ -78,7 +78,9 @@ def test_root_variant_installs_its_full_lock_per_targetarch(variant: str) -> Non
     ("variant", "base", "base_ref"),
     [("cpu-spatial", "cpu", "rocker/ml:latest"), ("cuda-spatial", "cuda", "rocker/cuda:latest")],
 )
-def test_extension_starts_from_its_base_and_installs_only_the_layer(variant: str, base: str, base_ref: str) -> None:
+def test_extension_starts_from_its_base_and_installs_only_the_layer(
+    variant: str, base: str, base_ref: str
+) -> None:
     cmds = _commands(REPO / "dockerfiles" / f"Dockerfile.{variant}")
     assert cmds[0].cmd == "ARG" and cmds[0].value == (f"BASE_IMAGE={base_ref}",)
     assert [c.value for c in cmds if c.cmd == "FROM"] == [("${BASE_IMAGE}",)]

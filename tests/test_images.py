@@ -56,7 +56,15 @@ _CPU_IMAGES = 'images: ["rocker/ml:latest", "rocker/ml:cpu", "ghcr.io/rocker-org
             "image already holds)",
         ),
     ],
-    ids=["upper-case", "digest-published", "tag-twice", "base-publishes-nothing", "placeholder", "bad-digest", "installer"],
+    ids=[
+        "upper-case",
+        "digest-published",
+        "tag-twice",
+        "base-publishes-nothing",
+        "placeholder",
+        "bad-digest",
+        "installer",
+    ],
 )
 def test_bad_image_settings_are_refused(locked, old: str, new: str, message: str) -> None:
     edit(locked / "envsplit.yml", old, new)
@@ -80,10 +88,17 @@ def test_a_digest_pinned_base_image_is_the_from_line(locked) -> None:
         ("mambaorg/micromamba:2.3.3", "", "USER mambauser", "(known image: micromamba)"),
         ("condaforge/miniforge3:25.3.1-0", "", "USER root", "(known image: conda)"),
         ("ubuntu:24.04", "", "USER root", "(installer: none) holds no conda"),
-        ("example.org/own/conda:1", "\n    installer: conda\n    user: '1000'", "USER 1000", "(installer: conda)"),
+        (
+            "example.org/own/conda:1",
+            "\n    installer: conda\n    user: '1000'",
+            "USER 1000",
+            "(installer: conda)",
+        ),
     ],
 )
-def test_the_base_image_kind_decides_user_and_comment(locked, image: str, extra: str, user: str, assumes: str) -> None:
+def test_the_base_image_kind_decides_user_and_comment(
+    locked, image: str, extra: str, user: str, assumes: str
+) -> None:
     edit(locked / "envsplit.yml", '"condaforge/miniforge3:25.3.1-0"', f'"{image}"{extra}')
     result = run(locked, "dockerfile")
     assert result.exit_code == 0, result.output

@@ -45,6 +45,7 @@ def locked(locked: Path) -> Path:
     assert result.exit_code == 0, result.output
     return locked
 
+
 REPO = Path(__file__).parent.parent
 __all__ = ["project"]  # a fixture, used by name
 

@@ -14,7 +14,12 @@ from urllib.parse import urlparse
 from envsplit.channels import mirror_target_problem
 from envsplit.inputs import yaml_lines as _yaml
 from envsplit.inputs.docker_values import check_docker_value, check_output_folder, check_variant_image
-from envsplit.inputs.image_config import check_publishing, read_docker_images, read_variant_images, read_workflow
+from envsplit.inputs.image_config import (
+    check_publishing,
+    read_docker_images,
+    read_variant_images,
+    read_workflow,
+)
 from envsplit.inputs.overlay import read_overlay
 from envsplit.inputs.problems import Problems
 from envsplit.inputs.values import (
@@ -195,7 +200,12 @@ class VariantsReader:
     """``variants:`` and the overlay files they name, each overlay read once however many variants use it."""
 
     def __init__(
-        self, src: _yaml.Source, root: Path, overlays_dir: Path | None, docker: DockerConfig, problems: Problems
+        self,
+        src: _yaml.Source,
+        root: Path,
+        overlays_dir: Path | None,
+        docker: DockerConfig,
+        problems: Problems,
     ) -> None:
         self.src = src
         self.root = root

@@ -19,7 +19,9 @@ from envsplit.models import DockerConfig, VariantConfig
 PLACEHOLDERS = ("variant", "repository")
 INSTALLERS = ("micromamba", "conda", "none")
 DEFAULT_PATTERN = "{repository}:{variant}"
-_PUBLISH_HINT = "an image reference to publish such as ghcr.io/me/ml:latest (lower-case name, a tag, no digest)"
+_PUBLISH_HINT = (
+    "an image reference to publish such as ghcr.io/me/ml:latest (lower-case name, a tag, no digest)"
+)
 # A user name or uid[:gid] as Docker's USER takes it; nothing a shell or a Dockerfile line could read further.
 _USER_CHARS = set(string.ascii_letters + string.digits + "._-:")
 
@@ -131,7 +133,11 @@ def references(docker: DockerConfig, variant: VariantConfig) -> tuple[str, ...]:
 
 
 def check_publishing(
-    src: _yaml.Source, variants_raw: Any, variants: dict[str, VariantConfig], docker: DockerConfig, problems: Problems
+    src: _yaml.Source,
+    variants_raw: Any,
+    variants: dict[str, VariantConfig],
+    docker: DockerConfig,
+    problems: Problems,
 ) -> None:
     """Across variants: each reference names one variant's image, and a base publishes what extensions use."""
     owner: dict[str, str] = {}

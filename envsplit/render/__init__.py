@@ -123,5 +123,9 @@ def refused_dockerfiles(project: Project) -> list[str]:
     is locked)."""
     out_dir = project.root / project.docker.output
     found = [regions.problem(out_dir / f"Dockerfile.{name}") for name in project.variants]
-    found.append(regions.problem(out_dir / BAKE_NAME, bake.render(_specs(project), project.docker, _references(project))))
+    found.append(
+        regions.problem(
+            out_dir / BAKE_NAME, bake.render(_specs(project), project.docker, _references(project))
+        )
+    )
     return [msg for msg in found if msg]

@@ -25,7 +25,9 @@ _CLEANUP = (
 )
 
 
-def _pip_lines(spec: VariantSpec, prefix: str, platforms: list[str], pip_platforms: Collection[str]) -> list[str]:
+def _pip_lines(
+    spec: VariantSpec, prefix: str, platforms: list[str], pip_platforms: Collection[str]
+) -> list[str]:
     """The pip step: a second case picks the pip file (the first one's arms stay ``<arch>) lock=<file> ;;``)."""
     with_pip = [p for p in platforms if p in pip_platforms]
     if not with_pip:
@@ -55,7 +57,9 @@ def pip_name(platform: str, layer: bool) -> str:
 def _user_lines(user: str) -> list[str]:
     # root on purpose: the install writes the prefix; the after-install section picks the final user.
     # Named users (root, mambauser) exist in the images the table names, so their names resolve.
-    ignore = [rule for rule, applies in (("DL3002", user == "root"), ("DL3066", not user.isdigit())) if applies]
+    ignore = [
+        rule for rule, applies in (("DL3002", user == "root"), ("DL3066", not user.isdigit())) if applies
+    ]
     return [f"# hadolint ignore={','.join(ignore)}"] * bool(ignore) + [f"USER {user}"]
 
 

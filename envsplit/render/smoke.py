@@ -36,7 +36,9 @@ class SmokeTarget:
 def smoke_target(spec: VariantSpec, lock_dir: str, prefix: str) -> SmokeTarget:
     pip = {m.group(0) for m in (re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", p) for p in spec.pip) if m}
     names = {d.name for d in spec.dependencies} | pip
-    cpu = tuple(p for p in spec.platforms if p in DOCKER_ARCH and "__cuda" not in spec.virtual_packages_for(p))
+    cpu = tuple(
+        p for p in spec.platforms if p in DOCKER_ARCH and "__cuda" not in spec.virtual_packages_for(p)
+    )
     return SmokeTarget(lock_dir, prefix, tuple(sorted(n for n in names if n)), cpu)
 
 
@@ -52,7 +54,9 @@ def has_python(lock_folder: Path, platforms: tuple[str, ...]) -> bool:
     return True
 
 
-def smoke_targets(specs: list[VariantSpec], docker: DockerConfig, tests: Mapping[str, SmokeTarget]) -> list[str]:
+def smoke_targets(
+    specs: list[VariantSpec], docker: DockerConfig, tests: Mapping[str, SmokeTarget]
+) -> list[str]:
     """The bake file's ``test`` group and one ``test-<variant>`` target per tested variant."""
     tested = [s for s in specs if s.name in tests]
     if not tested:

@@ -42,7 +42,9 @@ IMPORT_NAMES = {
 }
 # Packages with no module to import, and why (the interpreter itself, pip's installer, ...).
 NOT_IMPORTABLE = {"python": "the interpreter itself", "pip": None}
-_CUDA_NAMES = re.compile(r"^(cuda-|cudatoolkit$|cudnn$|nccl$|libcublas|libcufft|libcurand|libcusolver|libcusparse)")
+_CUDA_NAMES = re.compile(
+    r"^(cuda-|cudatoolkit$|cudnn$|nccl$|libcublas|libcufft|libcurand|libcusolver|libcusparse)"
+)
 
 
 def _norm(name: str) -> str:
@@ -97,7 +99,9 @@ def check_conda(prefix: str, locked: dict[str, tuple[str, str]], installed: dict
             )
     allowed = image_packages(prefix)
     for name in sorted(set(installed) - set(locked) - allowed):
-        problems.append(f"{name}: installed ({installed[name]['version']} {installed[name]['build']}), not in the lock")
+        problems.append(
+            f"{name}: installed ({installed[name]['version']} {installed[name]['build']}), not in the lock"
+        )
     return problems
 
 
@@ -156,7 +160,9 @@ def _top_level(paths: list[str]) -> list[str]:
     """Importable top-level modules among ``paths`` (prefix-relative files of one package)."""
     found = set()
     for path in paths:
-        match = re.match(r"lib/python[^/]*/site-packages/([^/]+)(/__init__\.py|\.py|/.*\.so|\.[^/]*\.so)?$", path)
+        match = re.match(
+            r"lib/python[^/]*/site-packages/([^/]+)(/__init__\.py|\.py|/.*\.so|\.[^/]*\.so)?$", path
+        )
         if match and match.group(2):
             module = match.group(1).split(".", 1)[0]
             if module.isidentifier() and not module.startswith("_"):
