@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from test_hardening import run, snapshot
 
 from projectfiles import edit
-from test_hardening import run, snapshot
 
 _CPU_IMAGES = 'images: ["rocker/ml:latest", "rocker/ml:cpu", "ghcr.io/rocker-org/ml:latest", "ghcr.io/rocker-org/ml:cpu"]'
 

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_install_layers import _install_explicit
 
 from envsplit.smoke import check
 
 from archives import PackageDef, build_channel, demo_packages
 from httpserver import serve, url
-from test_install_layers import _install_explicit
 
 PLATFORM = "linux-64"
 
@@ -81,7 +81,7 @@ def test_the_right_prefix_passes_and_requested_modules_import(installed) -> None
 
 
 def test_a_missing_package_fails_naming_it(installed, tmp_path: Path) -> None:
-    prefix, lock, channel, base, wanted = installed
+    prefix, lock, channel, base, _wanted = installed
     more = tmp_path / "more.lock"
     more.write_text(
         lock.read_text() + _lock(channel, base, {"extra": "extra-2.0.0-h1a2b3c4_1.conda"}).split("\n", 1)[1]
@@ -91,7 +91,7 @@ def test_a_missing_package_fails_naming_it(installed, tmp_path: Path) -> None:
 
 
 def test_another_build_fails_naming_it(installed, tmp_path: Path) -> None:
-    prefix, lock, channel, base, wanted = installed
+    prefix, _lock_file, channel, base, wanted = installed
     other = tmp_path / "other.lock"
     other.write_text(_lock(channel, base, {**wanted, "libcore": "libcore-1.1.0-h1a2b3c4_0.conda"}))
     rc, out = _run(prefix, other)
@@ -99,7 +99,7 @@ def test_another_build_fails_naming_it(installed, tmp_path: Path) -> None:
 
 
 def test_an_extra_package_fails_naming_it(installed, tmp_path: Path) -> None:
-    prefix, lock, channel, base, wanted = installed
+    prefix, _lock_file, channel, base, wanted = installed
     fewer = tmp_path / "fewer.lock"
     fewer.write_text(_lock(channel, base, {k: v for k, v in wanted.items() if k != "toolpy"}))
     rc, out = _run(prefix, fewer)

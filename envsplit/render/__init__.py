@@ -9,11 +9,11 @@ from envsplit import generated
 from envsplit.atomic import unchanged
 from envsplit.errors import InputError
 from envsplit.inputs.compose import compose, variant_order
+from envsplit.inputs.image_config import references
 from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.models import Project, VariantSpec
 from envsplit.platforms import DOCKER_ARCH
-from envsplit.inputs.image_config import references
 from envsplit.render import bake, base_image, dockerfile, regions, smoke
 
 BAKE_NAME = "docker-bake.hcl"

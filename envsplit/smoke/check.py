@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+from typing import Any
 
 # What an image built FROM a conda image already held (see envsplit/render/base_image.py).
 IMAGE_PACKAGES = "conda-meta/envsplit-image-packages.txt"
@@ -177,7 +178,7 @@ def import_plan(
     plan: dict[str, str] = {}
     skipped: dict[str, str] = {}
     for name in requested:
-        if name in NOT_IMPORTABLE and NOT_IMPORTABLE[name]:
+        if NOT_IMPORTABLE.get(name):
             skipped[name] = str(NOT_IMPORTABLE[name])
             continue
         if IMPORT_NAMES.get(name):
@@ -227,7 +228,7 @@ def check_imports(plan: dict[str, str], python: str) -> list[str]:
             check=False,
         )
         if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
+            last = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
             problems.append(f"{name}: 'import {module}' failed: {last}")
     return problems
 
@@ -239,7 +240,7 @@ def run(
     requested: list[str] | None = None,
     cpu: bool = False,
     python: str | None = None,
-    out=sys.stdout,
+    out: Any = sys.stdout,
 ) -> int:
     """Check the environment at ``prefix``; print the report; 0 when it holds, 1 with problems."""
     locked = read_explicit(explicit)
