@@ -14,7 +14,7 @@ from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.models import Project, VariantSpec
 from envsplit.platforms import DOCKER_ARCH
-from envsplit.render import bake, base_image, dockerfile, regions, smoke
+from envsplit.render import bake, base_image, dockerfile, regions, smoke, workflow
 
 BAKE_NAME = "docker-bake.hcl"
 
@@ -33,6 +33,8 @@ def render_all(
     ``lock --platform`` run that locked only some platforms).
     """
     specs = _specs(project)
+    if project.docker.workflow:
+        workflow.check_runners(specs, project.config.name)
     out_dir = project.root / project.docker.output
     files: dict[Path, str] = {}
     skipped: list[str] = []
@@ -68,6 +70,11 @@ def render_all(
         files[out_dir / name] = regions.finish(text, out_dir / name)
     bake_path = out_dir / BAKE_NAME
     files[bake_path] = regions.finish(bake.render(specs, project.docker, refs, tests), bake_path)
+    if project.docker.workflow:
+        path = project.root / project.docker.workflow
+        lock_output = Path(os.path.relpath(project.output, project.root)).as_posix()
+        text = workflow.render(specs, project.docker, refs, set(tests), lock_output)
+        files[path] = regions.finish(text, path)
     return files, skipped
 
 
