@@ -25,6 +25,7 @@ def locked_project(rocker_project: Path) -> Path:
     """The rocker example with the committed locks and Dockerfiles (no solve needed)."""
     shutil.copytree(REPO / "locks", rocker_project / "locks")
     shutil.copytree(REPO / "dockerfiles", rocker_project / "dockerfiles")
+    shutil.copytree(REPO / ".github", rocker_project / ".github")
     return rocker_project
 
 

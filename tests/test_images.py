@@ -7,46 +7,48 @@ from test_hardening import run, snapshot
 
 from projectfiles import edit
 
-_CPU_IMAGES = 'images: ["rocker/ml:latest", "rocker/ml:cpu", "ghcr.io/rocker-org/ml:latest", "ghcr.io/rocker-org/ml:cpu"]'
+_CPU_IMAGES = (
+    "images: [rocker/ml:latest, rocker/ml:cpu, ghcr.io/rocker-org/ml:latest, ghcr.io/rocker-org/ml:cpu]"
+)
 
 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
         (
-            '"rocker/ml:cpu", ',
-            '"Rocker/ML:cpu", ',
+            "rocker/ml:cpu, ",
+            "Rocker/ML:cpu, ",
             "envsplit.yml:10: variants.cpu.images[1]: 'Rocker/ML:cpu' is not an image reference to publish such "
             "as ghcr.io/me/ml:latest (lower-case name, a tag, no digest)",
         ),
         (
-            '"rocker/ml:cpu", ',
-            '"rocker/ml@sha256:' + "a" * 64 + '", ',
+            "rocker/ml:cpu, ",
+            "rocker/ml@sha256:" + "a" * 64 + ", ",
             "envsplit.yml:10: variants.cpu.images[1]: 'rocker/ml@sha256:" + "a" * 64 + "' is not an image "
             "reference to publish such as ghcr.io/me/ml:latest (lower-case name, a tag, no digest)",
         ),
         (
-            '"rocker/ml-spatial:latest"',
-            '"rocker/ml:cpu"',
-            "envsplit.yml:17: variants.cpu-spatial.images[0]: 'rocker/ml:cpu' is also published by variant 'cpu'; "
+            "[rocker/ml-spatial:latest",
+            "[rocker/ml:cpu",
+            "envsplit.yml:12: variants.cpu-spatial.images[0]: 'rocker/ml:cpu' is also published by variant 'cpu'; "
             "each reference names one image, so give one of them another tag",
         ),
         (
             _CPU_IMAGES,
             "images: []",
-            "envsplit.yml:15: variants.cpu-spatial.base: base variant 'cpu' publishes no image (images: []), so "
+            "envsplit.yml:12: variants.cpu-spatial.base: base variant 'cpu' publishes no image (images: []), so "
             "'cpu-spatial' has nothing to be built FROM; list at least one reference in 'cpu''s images",
         ),
         (
             '  images: ["rocker/{variant}:latest"',
             '  images: ["rocker/{name}:latest"',
-            "envsplit.yml:23: docker.images[0]: 'rocker/{name}:latest' uses {name}; the placeholders are "
+            "envsplit.yml:16: docker.images[0]: 'rocker/{name}:latest' uses {name}; the placeholders are "
             "{variant} and {repository}",
         ),
         (
             'image: "nvidia/cuda:12.9.1-base-ubuntu24.04"',
             'image: "nvidia/cuda@sha256:abc"',
-            "envsplit.yml:13: variants.cuda.image: 'nvidia/cuda@sha256:abc' is not an image reference such as "
+            "envsplit.yml:11: variants.cuda.image: 'nvidia/cuda@sha256:abc' is not an image reference such as "
             "ubuntu:24.04",
         ),
         (

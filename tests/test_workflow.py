@@ -34,7 +34,10 @@ def _workflow() -> dict:
 
 def test_zizmor_reports_nothing() -> None:
     proc = subprocess.run(
-        [_tool("zizmor"), "--offline", "--no-progress", str(WORKFLOW)], capture_output=True, text=True, check=False
+        [_tool("zizmor"), "--offline", "--no-progress", str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings to report" in proc.stdout
@@ -92,8 +95,13 @@ def test_the_merge_job_creates_every_reference_from_both_digests() -> None:
         "docker buildx imagetools create -t rocker/ml:latest -t rocker/ml:cpu "
         '"rocker/ml@$(cat digests/cpu-amd64)" "rocker/ml@$(cat digests/cpu-arm64)"' in script
     )
-    for ref in ("rocker/cuda:latest", "ghcr.io/rocker-org/cuda:latest", "rocker/ml-spatial:latest",
-                "rocker/cuda-spatial:latest", "ghcr.io/rocker-org/ml:cpu"):
+    for ref in (
+        "rocker/cuda:latest",
+        "ghcr.io/rocker-org/cuda:latest",
+        "rocker/ml-spatial:latest",
+        "rocker/cuda-spatial:latest",
+        "ghcr.io/rocker-org/ml:cpu",
+    ):
         assert f"-t {ref}" in script
 
 
@@ -105,7 +113,10 @@ def test_the_bake_file_parses_with_the_rocker_references_and_a_test_per_variant(
         targets.update({name.strip('"'): body for name, body in block.items()})
     tags = {name: t.get("tags") for name, t in targets.items() if not name.startswith("test-")}
     assert [s.strip('"') for s in tags["cpu"]] == [
-        "rocker/ml:latest", "rocker/ml:cpu", "ghcr.io/rocker-org/ml:latest", "ghcr.io/rocker-org/ml:cpu"
+        "rocker/ml:latest",
+        "rocker/ml:cpu",
+        "ghcr.io/rocker-org/ml:latest",
+        "ghcr.io/rocker-org/ml:cpu",
     ]
     assert [s.strip('"') for s in tags["cuda"]] == ["rocker/cuda:latest", "ghcr.io/rocker-org/cuda:latest"]
     assert {n for n in targets if n.startswith("test-")} == {f"test-{v}" for v in tags}
@@ -114,7 +125,11 @@ def test_the_bake_file_parses_with_the_rocker_references_and_a_test_per_variant(
 
 
 def test_a_platform_without_runner_is_refused(locked: Path) -> None:
-    edit(locked / "envsplit.yml", "platforms: [linux-64, linux-aarch64]", "platforms: [linux-64, linux-ppc64le]")
+    edit(
+        locked / "envsplit.yml",
+        "platforms: [linux-64, linux-aarch64]",
+        "platforms: [linux-64, linux-ppc64le]",
+    )
     before = snapshot(locked)
     result = run(locked, "dockerfile")
     assert (result.exit_code, result.output) == (
@@ -128,14 +143,17 @@ def test_a_platform_without_runner_is_refused(locked: Path) -> None:
 
 def test_workflow_false_writes_none_and_a_path_moves_it(locked: Path) -> None:
     edit(locked / "envsplit.yml", "  workflow: .github/workflows/build-images.yml", "  workflow: false")
+    shutil.rmtree(locked / ".github")
     assert run(locked, "dockerfile").exit_code == 0
     assert not (locked / ".github").exists()
     edit(locked / "envsplit.yml", "  workflow: false", "  workflow: ci/images.yml")
     assert run(locked, "dockerfile").exit_code == 0
     assert (locked / "ci" / "images.yml").read_text() == WORKFLOW.read_text().replace(
         ".github/workflows/build-images.yml", "ci/images.yml"
-    ).replace(re.search(r"content-sha256: \w+", WORKFLOW.read_text()).group(0),  # type: ignore[union-attr]
-              re.search(r"content-sha256: \w+", (locked / "ci" / "images.yml").read_text()).group(0))  # type: ignore[union-attr]
+    ).replace(
+        re.search(r"content-sha256: \w+", WORKFLOW.read_text()).group(0),  # type: ignore[union-attr]
+        re.search(r"content-sha256: \w+", (locked / "ci" / "images.yml").read_text()).group(0),
+    )  # type: ignore[union-attr]
 
 
 def test_a_hand_edited_workflow_is_refused(locked: Path) -> None:
@@ -145,7 +163,10 @@ def test_a_hand_edited_workflow_is_refused(locked: Path) -> None:
     before = snapshot(locked)
     result = run(locked, "dockerfile")
     assert result.exit_code == 2
-    assert "build-images.yml: was edited by hand" in result.output and "a workflow file of your own" in result.output
+    assert (
+        "build-images.yml: was edited by hand" in result.output
+        and "a workflow file of your own" in result.output
+    )
     assert snapshot(locked) == before
 
 

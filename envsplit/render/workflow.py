@@ -101,7 +101,9 @@ def render(
     all_refs = [r for s in specs for r in refs[s.name]]
     registries = sorted({registry_of(r) for r in all_refs})
     packages = "ghcr.io" in registries
-    header = Header("GitHub Actions workflow that builds and publishes the images", regenerate_command("dockerfile"))
+    header = Header(
+        "GitHub Actions workflow that builds and publishes the images", regenerate_command("dockerfile")
+    )
     matrix = []
     for platform, (arch, runner) in RUNNERS.items():
         targets = [s.name for s in specs if platform in s.platforms]
@@ -204,7 +206,7 @@ def render(
         "          TARGETS: ${{ matrix.targets }}",
         "        run: |",
         "          mkdir -p digests",
-        '          for target in ${TARGETS//,/ }; do',
+        "          for target in ${TARGETS//,/ }; do",
         '            jq -r --arg t "${target}" \'.[$t]["containerimage.digest"] // empty\' <<<"${METADATA}" \\',
         '              > "digests/${target}-${ARCH}"',
         "          done",
@@ -235,7 +237,9 @@ def _merge_job(
         for repo, tagged in sorted(by_repo.items()):
             sources = " ".join(f'"{repo}@$(cat digests/{spec.name}-{a})"' for a in arches)
             script.append(
-                "          docker buildx imagetools create " + " ".join(f"-t {r}" for r in tagged) + f" {sources}"
+                "          docker buildx imagetools create "
+                + " ".join(f"-t {r}" for r in tagged)
+                + f" {sources}"
             )
     return [
         "",
