@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from test_hardening import run, snapshot
 
@@ -111,3 +113,33 @@ def test_the_base_image_kind_decides_user_and_comment(
     assert (listing in (locked / "dockerfiles" / "Dockerfile.cpu").read_text().split("RUN", 1)[1]) is (
         "conda)" in assumes
     )
+
+
+def test_images_prints_the_table_and_json(locked) -> None:
+    result = run(locked, "images")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["VARIANT", "BASE", "REFERENCES", "PLATFORMS"]
+    assert lines[1].split() == [
+        "cpu",
+        "condaforge/miniforge3:25.3.1-0",
+        "rocker/ml:latest",
+        "linux/amd64,linux/arm64",
+    ]
+    assert [line.split() for line in lines[2:5]] == [
+        ["rocker/ml:cpu"],
+        ["ghcr.io/rocker-org/ml:latest"],
+        ["ghcr.io/rocker-org/ml:cpu"],
+    ]
+    assert lines[7].split()[:4] == ["cpu-spatial", "cpu", "image", "rocker/ml-spatial:latest"]
+    data = json.loads(run(locked, "images", "--format", "json").output)
+    assert {row["variant"]: row["references"] for row in data}["cuda-spatial"] == [
+        "rocker/cuda-spatial:latest",
+        "ghcr.io/rocker-org/cuda-spatial:latest",
+    ]
+    assert {row["variant"]: row["installer"] for row in data} == {
+        "cpu": "conda",
+        "cuda": "none",
+        "cpu-spatial": "conda",
+        "cuda-spatial": "none",
+    }

@@ -12,9 +12,9 @@ from pathlib import Path
 import hcl2
 import pytest
 import yaml
+from test_hardening import run, snapshot
 
 from projectfiles import edit
-from test_hardening import run, snapshot
 
 REPO = Path(__file__).parent.parent
 WORKFLOW = REPO / ".github" / "workflows" / "build-images.yml"
