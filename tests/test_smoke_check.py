@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -111,3 +112,38 @@ def test_a_cuda_package_in_a_cpu_image_fails_naming_it(installed) -> None:
     assert _run(prefix, lock)[0] == 0
     rc, out = _run(prefix, lock, cpu=True)
     assert rc == 1 and "FAIL: torchlite: CUDA build cuda129_0 in a CPU image\n" in out
+
+
+def test_the_rendered_script_runs_stand_alone(installed) -> None:
+    """dockerfiles/smoke_check.py is the module under a generated header, and runs as a script."""
+    prefix, lock, *_ = installed
+    script = Path(__file__).parent.parent / "dockerfiles" / "smoke_check.py"
+    module = Path(check.__file__).read_text()
+    assert script.read_text().endswith(module)
+    env = {**os.environ, "PYTHONPATH": str(prefix / "lib/python3.12/site-packages")}
+    argv = [
+        sys.executable,
+        str(script),
+        "--prefix",
+        str(prefix),
+        "--explicit",
+        str(lock),
+        "--requested",
+        "toolpy",
+    ]
+    ok = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    assert (ok.returncode, ok.stdout.splitlines()[-1]) == (
+        0,
+        "smoke test ok: 6 conda packages, 0 pip packages, 1 imports",
+    )
+    cpu = subprocess.run([*argv, "--cpu"], capture_output=True, text=True, env=env, check=False)
+    assert cpu.returncode == 1 and "FAIL: torchlite: CUDA build cuda129_0 in a CPU image" in cpu.stdout
+
+
+def test_the_smoke_dockerfile_is_hadolint_clean() -> None:
+    from test_dockerfiles import HADOLINT
+
+    assert HADOLINT is not None
+    path = Path(__file__).parent.parent / "dockerfiles" / "smoke-test.Dockerfile"
+    proc = subprocess.run([HADOLINT, "--no-color", str(path)], capture_output=True, text=True, check=False)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")

@@ -66,7 +66,7 @@ def render_all(
         files[path] = regions.finish(text, path)
         if smoke.has_python(folder.path, tuple(p for p in spec.platforms if p in DOCKER_ARCH)):
             tests[spec.name] = smoke.smoke_target(spec, rel, base.prefix)
-    for name, text in _smoke_files(project, tests).items():
+    for name, text in (_smoke_files(project) if tests else {}).items():
         files[out_dir / name] = regions.finish(text, out_dir / name)
     bake_path = out_dir / BAKE_NAME
     files[bake_path] = regions.finish(bake.render(specs, project.docker, refs, tests), bake_path)
@@ -87,9 +87,8 @@ def _tag(refs: dict[str, tuple[str, ...]], name: str) -> str:
     return refs[name][0] if refs[name] else name
 
 
-def _smoke_files(project: Project, tests: dict[str, smoke.SmokeTarget]) -> dict[str, str]:
-    if not tests:
-        return {}
+def _smoke_files(project: Project) -> dict[str, str]:
+    """The smoke test's files, written when at least one variant has a test target."""
     return {
         smoke.SMOKE_DOCKERFILE: smoke.render_dockerfile(project.docker),
         smoke.CHECK_SCRIPT: smoke.render_check_script(),
@@ -135,4 +134,8 @@ def refused_dockerfiles(project: Project) -> list[str]:
             out_dir / BAKE_NAME, bake.render(_specs(project), project.docker, _references(project))
         )
     )
+    found += [regions.problem(out_dir / name, text) for name, text in _smoke_files(project).items()]
+    if project.docker.workflow:
+        # Any template without user sections: a hand edit is refused as "envsplit writes all of this file".
+        found.append(regions.problem(project.root / project.docker.workflow, "no user sections"))
     return [msg for msg in found if msg]
