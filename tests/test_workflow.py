@@ -6,26 +6,19 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import hcl2
 import pytest
 import yaml
 from test_hardening import run, snapshot
+from test_workflows import tool
 
 from projectfiles import edit
 
 REPO = Path(__file__).parent.parent
 WORKFLOW = REPO / ".github" / "workflows" / "build-images.yml"
 BAKE = REPO / "dockerfiles" / "docker-bake.hcl"
-BIN = Path(sys.executable).parent
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
-    assert found, f"install the test extras: pip install -e '.[test]' ({name})"
-    return found
 
 
 def _workflow() -> dict:
@@ -34,7 +27,7 @@ def _workflow() -> dict:
 
 def test_zizmor_reports_nothing() -> None:
     proc = subprocess.run(
-        [_tool("zizmor"), "--offline", "--no-progress", str(WORKFLOW)],
+        [tool("zizmor"), "--offline", "--no-progress", str(WORKFLOW)],
         capture_output=True,
         text=True,
         check=False,
@@ -45,7 +38,7 @@ def test_zizmor_reports_nothing() -> None:
 
 def test_the_github_workflow_schema_accepts_it() -> None:
     proc = subprocess.run(
-        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
         capture_output=True,
         text=True,
         check=False,
