@@ -169,3 +169,24 @@ def test_other_registries_log_in_with_documented_secrets(registry: str) -> None:
 
     assert secret_names(registry) == ("QUAY_IO_USERNAME", "QUAY_IO_PASSWORD")
     assert secret_names("docker.io") == ("DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN")
+
+
+def test_a_project_naming_no_image_builds_and_tests_but_pushes_nothing(tmp_path: Path) -> None:
+    from projectfiles import write
+
+    project = write(
+        tmp_path / "p",
+        {
+            "environment.yml": "name: x\nchannels: [conda-forge]\ndependencies: [python]\n",
+            "envsplit.yml": "version: 1\nplatforms: [linux-64]\nvariants:\n  app: {}\n",
+            "locks/app/conda-linux-64.lock": "@EXPLICIT\n",
+        },
+    )
+    result = run(project, "dockerfile")
+    assert result.exit_code == 0, result.output
+    flow = yaml.safe_load((project / ".github/workflows/build-images.yml").read_text())
+    assert set(flow["jobs"]) == {"build"}
+    steps = flow["jobs"]["build"]["steps"]
+    assert not [s for s in steps if s["name"].startswith("Log in")]
+    assert "app.output=type=cacheonly" in steps[-3]["with"]["set"]
+    assert flow["jobs"]["build"]["permissions"] == {"contents": "read"}

@@ -12,7 +12,7 @@ from envsplit.inputs.compose import compose, variant_order
 from envsplit.inputs.image_config import references
 from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
-from envsplit.models import Project, VariantSpec
+from envsplit.models import DockerConfig, Project, VariantSpec
 from envsplit.platforms import DOCKER_ARCH
 from envsplit.render import bake, base_image, dockerfile, regions, smoke, workflow
 
@@ -73,13 +73,22 @@ def render_all(
     if project.docker.workflow:
         path = project.root / project.docker.workflow
         lock_output = Path(os.path.relpath(project.output, project.root)).as_posix()
-        text = workflow.render(specs, project.docker, refs, set(tests), lock_output)
+        text = workflow.render(specs, project.docker, _published(project, refs), set(tests), lock_output)
         files[path] = regions.finish(text, path)
     return files, skipped
 
 
 def _references(project: Project) -> dict[str, tuple[str, ...]]:
     return {name: references(project.docker, v) for name, v in project.variants.items()}
+
+
+def _published(project: Project, refs: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """What the workflow pushes: nothing while the project names no image of its own (the default
+    ``envsplit:<variant>`` tags are for local builds; pushing them would go to someone else's Docker Hub)."""
+    docker = project.docker
+    own = docker.images or docker.repository != DockerConfig.repository
+    own = own or any(v.images is not None for v in project.variants.values())
+    return refs if own else {name: () for name in refs}
 
 
 def _tag(refs: dict[str, tuple[str, ...]], name: str) -> str:
