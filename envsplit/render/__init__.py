@@ -13,7 +13,6 @@ from envsplit.inputs.image_config import references
 from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
 from envsplit.models import DockerConfig, Project, VariantSpec
-from envsplit.platforms import DOCKER_ARCH
 from envsplit.render import bake, base_image, dockerfile, regions, smoke, workflow
 
 BAKE_NAME = "docker-bake.hcl"
@@ -39,7 +38,8 @@ def render_all(
     files: dict[Path, str] = {}
     skipped: list[str] = []
     refs = _references(project)
-    tests: dict[str, smoke.SmokeTarget] = {}
+    # Every variant's test target, whichever are selected or locked: the bake file covers them all.
+    tests = _smoke_targets(project, specs)
     for spec in specs:
         if variants and spec.name not in variants:
             continue
@@ -64,8 +64,6 @@ def render_all(
         text = dockerfile.render(spec, project.docker, rel, base, _tag(refs, spec.name), base_tag, pip)
         path = out_dir / f"Dockerfile.{spec.name}"
         files[path] = regions.finish(text, path)
-        if smoke.has_python(folder.path, tuple(p for p in spec.platforms if p in DOCKER_ARCH)):
-            tests[spec.name] = smoke.smoke_target(spec, rel, base.prefix)
     for name, text in (_smoke_files(project) if tests else {}).items():
         files[out_dir / name] = regions.finish(text, out_dir / name)
     bake_path = out_dir / BAKE_NAME
@@ -94,6 +92,16 @@ def _published(project: Project, refs: dict[str, tuple[str, ...]]) -> dict[str, 
 def _tag(refs: dict[str, tuple[str, ...]], name: str) -> str:
     """The reference a variant's Dockerfile comment builds as: its first, or its name if it publishes none."""
     return refs[name][0] if refs[name] else name
+
+
+def _smoke_targets(project: Project, specs: list[VariantSpec]) -> dict[str, smoke.SmokeTarget]:
+    out = {}
+    for spec in specs:
+        if smoke.has_python(spec):
+            rel = Path(os.path.relpath(LockDir(project.output, spec.name, spec.base).path, project.root))
+            prefix = base_image.for_variant(project, spec.name).prefix
+            out[spec.name] = smoke.smoke_target(spec, rel.as_posix(), prefix)
+    return out
 
 
 def _smoke_files(project: Project) -> dict[str, str]:

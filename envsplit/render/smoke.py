@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envsplit.generated import Header, regenerate_command, seal
-from envsplit.lockfile import explicit_name
 from envsplit.models import DockerConfig, VariantSpec
 from envsplit.platforms import DOCKER_ARCH
 
@@ -42,16 +41,12 @@ def smoke_target(spec: VariantSpec, lock_dir: str, prefix: str) -> SmokeTarget:
     return SmokeTarget(lock_dir, prefix, tuple(sorted(n for n in names if n)), cpu)
 
 
-def has_python(lock_folder: Path, platforms: tuple[str, ...]) -> bool:
-    """Whether every platform's explicit lock installs a python, which the check script runs on."""
-    for platform in platforms:
-        try:
-            text = (lock_folder / explicit_name(platform)).read_text(encoding="utf-8")
-        except OSError:
-            return False
-        if not any(line.rsplit("/", 1)[-1].startswith("python-3") for line in text.splitlines()):
-            return False
-    return True
+def has_python(spec: VariantSpec) -> bool:
+    """Whether the variant asks for python (or pip packages, which need it): the check script runs on it.
+
+    Decided from the inputs, not the locks, so the bake file does not change with which locks exist.
+    """
+    return bool(spec.pip) or any(d.name == "python" for d in spec.dependencies)
 
 
 def smoke_targets(
