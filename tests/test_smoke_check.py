@@ -64,11 +64,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory):
 
 def _run(prefix: Path, lock: Path, cpu: bool = False, requested: list[str] | None = None) -> tuple[int, str]:
     out = io.StringIO()
-    os.environ["PYTHONPATH"] = str(prefix / "lib/python3.12/site-packages")
-    try:
+    site = str(prefix / "lib/python3.12/site-packages")
+    with pytest.MonkeyPatch.context() as patch:  # the import checks run a fresh interpreter that needs it
+        patch.setenv("PYTHONPATH", site)
         rc = check.run(str(prefix), str(lock), None, requested, cpu, sys.executable, out)
-    finally:
-        del os.environ["PYTHONPATH"]
     return rc, out.getvalue()
 
 
