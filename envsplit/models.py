@@ -54,6 +54,12 @@ class VariantConfig:
     base: str | None
     image: str | None = None  # FROM image of a variant without base; overrides DockerConfig.image
     dockerfile: Path | None = None  # a hand-written Dockerfile envsplit adopts (envsplit/render/adopt.py)
+    images: tuple[str, ...] | None = None  # references to publish; None: DockerConfig.images' patterns
+    installer: str | None = (
+        None  # what the FROM image holds: micromamba, conda or none (None: known-image table)
+    )
+    prefix: str | None = None  # the environment's folder; None: DockerConfig.prefix
+    user: str | None = None  # who installs; None: the known-image table's user, else root
     # the variant's name in envsplit.yml, blamed for a cycle of bases
     where: Where | None = field(default=None, compare=False, repr=False)
 
@@ -67,6 +73,10 @@ class DockerConfig:
     image: str = "mambaorg/micromamba:2.3.3"  # FROM of variants without a base
     micromamba: str = "mambaorg/micromamba:2.3.3"  # where the micromamba binary is copied from
     prefix: str = "/opt/conda"
+    # Patterns of the references each variant publishes ({variant}, {repository}); () means
+    # "{repository}:{variant}", what envsplit did before 'images:'.
+    images: tuple[str, ...] = ()
+    workflow: str | None = ".github/workflows/build-images.yml"  # None: no build workflow
 
 
 @dataclass(frozen=True)

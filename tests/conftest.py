@@ -83,5 +83,6 @@ def locked(rocker_project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatc
     """The rocker example with the committed locks and Dockerfiles, as the working directory."""
     shutil.copytree(REPO / "locks", rocker_project / "locks")
     shutil.copytree(REPO / "dockerfiles", rocker_project / "dockerfiles")
+    shutil.copytree(REPO / ".github", rocker_project / ".github")  # the build workflow is rendered with them
     monkeypatch.chdir(rocker_project)
     return rocker_project

@@ -143,12 +143,12 @@ def test_a_generated_dockerfile_is_not_adopted() -> None:
 )
 def test_bad_dockerfile_keys(rocker_project: Path, value: str, message: str) -> None:
     config = rocker_project / "envsplit.yml"
-    config.write_text(config.read_text().replace("  cpu: {", f"  cpu: {{dockerfile: {value}, ", 1))
+    config.write_text(config.read_text().replace("  cuda: {", f"  cuda: {{dockerfile: {value}, ", 1))
     (rocker_project.parent / "Dockerfile").write_text("FROM x\n")
     before = _snapshot(rocker_project)
     result = CliRunner().invoke(cli, ["-C", str(rocker_project), "dockerfile"])
     assert result.exit_code == 2
-    assert "variants.cpu.dockerfile" in result.output and message in result.output, result.output
+    assert "variants.cuda.dockerfile" in result.output and message in result.output, result.output
     assert "Traceback" not in result.output
     assert _snapshot(rocker_project) == before
 

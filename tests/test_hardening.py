@@ -93,22 +93,22 @@ def snapshot(root: Path) -> dict[str, bytes]:
         ),
         (
             "envsplit.yml",
-            "cpu-spatial: {base: cpu, overlays: [spatial]}",
-            "cpu-spatial: {base: cpu, overlays: [spatial], image: 'debian:12'}",
-            "envsplit.yml:9: variants.cpu-spatial.image: a variant with a base is built FROM its base's image "
+            "cpu-spatial: {base: cpu, overlays: [spatial],",
+            "cpu-spatial: {base: cpu, overlays: [spatial], image: 'debian:12',",
+            "envsplit.yml:12: variants.cpu-spatial.image: a variant with a base is built FROM its base's image "
             "('cpu'); set image on 'cpu' instead",
         ),
         (
             "envsplit.yml",
-            "repository: ghcr.io/rocker-org/ml",
-            "repository: ghcr.io/Rocker-Org/ml",
-            "envsplit.yml:12: docker.repository: image repositories are lower-case in Docker",
+            "docker:\n",
+            "docker:\n  repository: ghcr.io/Rocker-Org/ml\n",
+            "envsplit.yml:15: docker.repository: image repositories are lower-case in Docker",
         ),
         (
             "envsplit.yml",
-            "cpu: {overlays: [cpu]}",
-            "cpu: {overlays: [cpu, cpu]}",
-            "envsplit.yml:7: variants.cpu.overlays[1]: overlay 'cpu' is listed twice; keep one",
+            "    overlays: [cpu]\n",
+            "    overlays: [cpu, cpu]\n",
+            "envsplit.yml:8: variants.cpu.overlays[1]: overlay 'cpu' is listed twice; keep one",
         ),
     ],
     ids=[

@@ -108,7 +108,7 @@ def locked(tmp_path_factory: pytest.TempPathFactory, mirror_args: list[str], pyp
 def locked_copy(locked: Locked, rocker_project: Path) -> Path:
     """A fresh copy of the rocker example holding the shared run's locks/ and dockerfiles/."""
     assert locked.result.exit_code == 0, locked.result.output
-    for folder in ("locks", "dockerfiles"):
+    for folder in ("locks", "dockerfiles", ".github"):  # .github: the build workflow
         shutil.copytree(locked.root / folder, rocker_project / folder)
     return rocker_project
 

@@ -28,8 +28,23 @@ from envsplit.inputs.project import read_project
 from envsplit.md_escape import md_code, md_text
 from envsplit.models import DockerConfig
 from envsplit.render import dockerfile as dockerfile_render
+from envsplit.render.base_image import resolve
 
 from projectfiles import edit
+
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture()
+def locked(locked: Path) -> Path:
+    """The rocker example in the envsplit.yml spelling from before per-variant images (docker.repository, one
+    base image), which keeps working and which these tests' anchors and line numbers are written against."""
+    shutil.copy(REPO / "tests" / "data" / "legacy-envsplit.yml", locked / "envsplit.yml")
+    shutil.rmtree(locked / "dockerfiles")
+    result = run(locked, "dockerfile")
+    assert result.exit_code == 0, result.output
+    return locked
+
 
 REPO = Path(__file__).parent.parent
 __all__ = ["project"]  # a fixture, used by name
@@ -365,7 +380,9 @@ def test_the_renderer_quotes_the_prefix_for_the_shell(locked: Path) -> None:
     from envsplit.inputs.compose import compose
 
     spec = compose(project, "cpu")
-    text = dockerfile_render.render(spec, DockerConfig(prefix="/opt/x;touch /p"), "locks/cpu", None)
+    docker = DockerConfig(prefix="/opt/x;touch /p")
+    base = resolve(docker, project.variants["cpu"])
+    text = dockerfile_render.render(spec, docker, "locks/cpu", base, "envsplit:cpu")
     assert "mkdir -p '/opt/x;touch /p/conda-meta'" in text
     assert "--prefix '/opt/x;touch /p' --file" in text
     assert "find '/opt/x;touch /p' -follow" in text and "find '/opt/x;touch /p' -type d" in text

@@ -438,7 +438,8 @@ PLATFORMS = "linux-64, linux-aarch64, linux-ppc64le, osx-64, osx-arm64, win-64"
         ),
         (
             CONFIG + "  b: {bse: a}\n",
-            "envsplit.yml:5: variants.b.bse: unknown key; expected one of overlays, base, image",
+            "envsplit.yml:5: variants.b.bse: unknown key; expected one of overlays, base, image, dockerfile, images, installer, "
+            "prefix, user",
         ),
         (
             CONFIG + "  B: {}\n",
@@ -460,7 +461,7 @@ PLATFORMS = "linux-64, linux-aarch64, linux-ppc64le, osx-64, osx-arm64, win-64"
         (
             CONFIG + "lockfiles: locks\n",
             "envsplit.yml:5: lockfiles: unknown key; expected one of version, environment, overlays-dir, "
-            "platforms, virtual-packages, output, mirrors, pypi-index, pypi-mapping, variants, docker",
+            "platforms, virtual-packages, output, mirrors, pypi-index, pypi-mapping, variants, docker, exclude-newer, strict-layering, refresh",
         ),
         (
             "environment: [a]\n" + CONFIG,
@@ -481,7 +482,7 @@ PLATFORMS = "linux-64, linux-aarch64, linux-ppc64le, osx-64, osx-arm64, win-64"
         (
             CONFIG + "docker: {registry: ghcr.io}\n",
             "envsplit.yml:5: docker.registry: unknown key; expected one of output, repository, image, "
-            "micromamba, prefix",
+            "micromamba, prefix, images, workflow",
         ),
         (CONFIG + "docker:\n  image: 3\n", "envsplit.yml:6: docker.image: expected a non-empty string"),
         (CONFIG + "mirrors: [conda-forge]\n", "envsplit.yml:5: mirrors: expected a mapping, got a list"),

@@ -43,7 +43,11 @@ def steps(workflow: Any) -> list[dict[str, Any]]:
 
 
 def test_both_workflows_exist() -> None:
-    assert sorted(p.name for p in WORKFLOWS.glob("*.yml")) == ["check-locks.yml", "refresh-locks.yml"]
+    assert sorted(p.name for p in WORKFLOWS.glob("*.yml")) == [
+        "build-images.yml",
+        "check-locks.yml",
+        "refresh-locks.yml",
+    ]
 
 
 @pytest.mark.parametrize("schema", ["vendor.github-workflows", "custom.github-workflows-require-timeout"])
@@ -214,6 +218,9 @@ def test_hook_entry_fails_on_a_stale_lock(tmp_path: Path) -> None:
     shutil.copytree(REPO / "overlays", project / "overlays")
     shutil.copytree(REPO / "locks", project / "locks")
     shutil.copytree(REPO / "dockerfiles", project / "dockerfiles")
+    shutil.copytree(
+        REPO / ".github", project / ".github"
+    )  # the build workflow is rendered with the Dockerfiles
     argv = [tool("envsplit"), *hook["entry"].split()[1:]]
     fresh = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=False)
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr

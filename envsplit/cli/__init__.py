@@ -104,4 +104,4 @@ def main() -> None:
 
 
 # Each module registers its commands on ``cli``; imported last because they import ``cli`` from here.
-from envsplit.cli import diff, dockerfile, import_, inspect, install, lock, refresh, show  # noqa: E402, F401
+from envsplit.cli import diff, dockerfile, images, import_, inspect, install, lock, refresh, show  # noqa: E402, F401

@@ -15,7 +15,7 @@ from envsplit.render import stale_dockerfiles, write_dockerfiles
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a Dockerfile is out of date.")
 @click.pass_obj
 def dockerfile_command(obj: dict, variants: tuple[str, ...], check: bool) -> None:
-    """Render dockerfiles/Dockerfile.<variant> and docker-bake.hcl from the locks.
+    """Render dockerfiles/Dockerfile.<variant>, docker-bake.hcl and the build workflow from the locks.
 
     Each Dockerfile installs the variant's explicit lock for the build's
     TARGETARCH (amd64 -> linux-64, arm64 -> linux-aarch64) with micromamba and
@@ -24,6 +24,13 @@ def dockerfile_command(obj: dict, variants: tuple[str, ...], check: bool) -> Non
     layer file. The '# >>> user:' sections are yours and are kept on
     re-render; a hand edit anywhere else is refused. `envsplit lock` renders
     them too unless given --no-dockerfiles.
+
+    Also written: the smoke test of each image (bake group 'test':
+    smoke-test.Dockerfile running smoke_check.py inside the image) and the
+    build workflow .github/workflows/build-images.yml (docker.workflow in
+    envsplit.yml; false for none). Example:
+
+        envsplit dockerfile && docker buildx bake -f dockerfiles/docker-bake.hcl test
     """
     project = read_project(obj["project"])
     for name in variants:

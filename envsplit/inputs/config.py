@@ -14,6 +14,12 @@ from urllib.parse import urlparse
 from envsplit.channels import mirror_target_problem
 from envsplit.inputs import yaml_lines as _yaml
 from envsplit.inputs.docker_values import check_docker_value, check_output_folder, check_variant_image
+from envsplit.inputs.image_config import (
+    check_publishing,
+    read_docker_images,
+    read_variant_images,
+    read_workflow,
+)
 from envsplit.inputs.overlay import read_overlay
 from envsplit.inputs.problems import Problems
 from envsplit.inputs.values import (
@@ -50,8 +56,9 @@ CONFIG_KEYS = (
 )
 EXCLUDE_NEWER_KEYS = ("cutoff", "exempt")
 REFRESH_KEYS = ("fail-on",)
-VARIANT_KEYS = ("overlays", "base", "image", "dockerfile")
-DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix")
+VARIANT_KEYS = ("overlays", "base", "image", "dockerfile", "images", "installer", "prefix", "user")
+DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix", "images", "workflow")
+_DOCKER_LISTS = ("images", "workflow")  # read by envsplit/inputs/image_config.py
 # registry/repository[:tag][@digest]: no spaces, lower-case path components are checked separately.
 # \Z, not $: '$' also matches before a trailing newline.
 _IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*\Z")
@@ -194,9 +201,15 @@ def read_output(src: _yaml.Source, root: Path, data: Any) -> Path:
 def read_docker(src: _yaml.Source, root: Path, data: Any, problems: Problems) -> DockerConfig:
     docker_raw = as_mapping(src, data.get("docker", {}), "docker", data, "docker")
     unknown_keys(src, docker_raw, DOCKER_KEYS, "docker", problems)
-    values = {}
+    values: dict[str, Any] = {}
+    with problems.check():
+        images = read_docker_images(src, docker_raw, problems)
+        if images is not None:
+            values["images"] = images
+    with problems.check():
+        values["workflow"] = read_workflow(src, docker_raw)
     for key, value in docker_raw.items():
-        if key in DOCKER_KEYS:
+        if key in DOCKER_KEYS and key not in _DOCKER_LISTS:
             with problems.check():
                 _check_docker_shape(src, docker_raw, key, value)
                 check_docker_value(src, docker_raw, key)
@@ -229,12 +242,18 @@ class VariantsReader:
     """``variants:`` and the overlay files they name, each overlay read once however many variants use it."""
 
     def __init__(
-        self, src: _yaml.Source, root: Path, overlays_dir: Path | None, repository: str, problems: Problems
+        self,
+        src: _yaml.Source,
+        root: Path,
+        overlays_dir: Path | None,
+        docker: DockerConfig,
+        problems: Problems,
     ) -> None:
         self.src = src
         self.root = root
         self.overlays_dir = overlays_dir  # None when 'overlays-dir' is wrong: overlay files are not read
-        self.repository = repository
+        self.docker = docker
+        self.repository = docker.repository
         self.problems = problems
         self.overlays: dict[str, Overlay] = {}
 
@@ -273,6 +292,7 @@ class VariantsReader:
                         variants_raw[v.name],
                         "base",
                     )
+        check_publishing(src, variants_raw, variants, self.docker, self.problems)
         return variants
 
     def _variant(self, variants_raw: Any, vname: Any) -> VariantConfig:
@@ -316,6 +336,7 @@ class VariantsReader:
             image=image and image.strip(),
             dockerfile=self._dockerfile(vdata, entry),
             where=src.at(entry, variants_raw, vname),
+            **read_variant_images(src, entry, vdata, vname, base, self.repository),
         )
 
     def _dockerfile(self, vdata: Any, entry: str) -> Path | None:

@@ -21,6 +21,10 @@ _NAME = rf"(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
 _TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 _REFERENCE = re.compile(rf"{_NAME}(?::{_TAG})?(?:@{_DIGEST})?", re.ASCII)
+# What a registry can be pushed to: a name and a tag, never a digest (a digest names content, not a place).
+_PUBLISHED = re.compile(rf"{_NAME}(?::{_TAG})?", re.ASCII)
+# github.com/opencontainers/go-digest: a sha256 digest is exactly 64 lower-case hex digits.
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}", re.ASCII)
 _REPOSITORY = re.compile(_NAME, re.ASCII)
 _NAME_MAX = 255  # Docker's limit on the name part of a reference
 # Folders: plain segments only, so a path is one shell word and one --mount option value.
@@ -40,7 +44,20 @@ def _name_part(reference: str) -> str:
 
 def is_reference(value: str) -> bool:
     """Whether ``value`` is an image reference Docker accepts (``name[:tag][@digest]``)."""
-    return bool(_REFERENCE.fullmatch(value)) and len(_name_part(value)) <= _NAME_MAX
+    if not (_REFERENCE.fullmatch(value) and len(_name_part(value)) <= _NAME_MAX):
+        return False
+    digest = value.partition("@")[2]
+    return not digest.startswith("sha256:") or bool(_SHA256.fullmatch(digest))
+
+
+def is_published_reference(value: str) -> bool:
+    """Whether ``value`` can be pushed to: ``name[:tag]`` with a lower-case repository path."""
+    return bool(_PUBLISHED.fullmatch(value)) and len(_name_part(value)) <= _NAME_MAX
+
+
+def repository_of(reference: str) -> str:
+    """``reference`` without its tag and digest: the repository a push by digest goes to."""
+    return _name_part(reference)
 
 
 def check_output_folder(src: Source, data: Any) -> None:

@@ -96,7 +96,7 @@ def read_project(root: Path, config_name: str = CONFIG_NAME) -> Project:
     fail_on: tuple[str, ...] = ()
     with problems.check():
         fail_on = read_refresh(src, data, problems)
-    reader = VariantsReader(src, root, overlays_dir, docker.repository, problems)
+    reader = VariantsReader(src, root, overlays_dir, docker, problems)
     with problems.check():
         variants = reader.read(data)
     problems.raise_any()

@@ -9,10 +9,11 @@ from envsplit import generated
 from envsplit.atomic import unchanged
 from envsplit.errors import InputError
 from envsplit.inputs.compose import compose, variant_order
+from envsplit.inputs.image_config import references
 from envsplit.inputs.yaml_lines import display_path
 from envsplit.lockfile.lockdir import LockDir
-from envsplit.models import Project, VariantSpec
-from envsplit.render import adopt, bake, dockerfile, regions
+from envsplit.models import DockerConfig, Project, VariantSpec
+from envsplit.render import adopt, bake, base_image, dockerfile, regions, smoke, workflow
 
 BAKE_NAME = "docker-bake.hcl"
 
@@ -31,9 +32,14 @@ def render_all(
     ``lock --platform`` run that locked only some platforms).
     """
     specs = _specs(project)
+    if project.docker.workflow:
+        workflow.check_runners(specs, project.config.name)
     out_dir = project.root / project.docker.output
     files: dict[Path, str] = {}
     skipped: list[str] = []
+    refs = _references(project)
+    # Every variant's test target, whichever are selected or locked: the bake file covers them all.
+    tests = _smoke_targets(project, specs)
     for spec in specs:
         if variants and spec.name not in variants:
             continue
@@ -57,11 +63,22 @@ def render_all(
         if adopted is not None:  # a hand-written Dockerfile: envsplit rewrites only its region
             files[adopted] = adopt.render(adopted, spec, project.docker, rel, pip)
             continue
-        text = dockerfile.render(spec, project.docker, rel, project.variants[spec.name].image, pip)
+        base = base_image.for_variant(project, spec.name)
+        base_tag = refs[spec.base][0] if spec.base else None
+        text = dockerfile.render(spec, project.docker, rel, base, _tag(refs, spec.name), base_tag, pip)
         path = out_dir / f"Dockerfile.{spec.name}"
         files[path] = regions.finish(text, path)
+    for name, text in (_smoke_files(project) if tests else {}).items():
+        files[out_dir / name] = regions.finish(text, out_dir / name)
     bake_path = out_dir / BAKE_NAME
-    files[bake_path] = regions.finish(bake.render(specs, project.docker, _adopted(project)), bake_path)
+    files[bake_path] = regions.finish(
+        bake.render(specs, project.docker, refs, tests, _adopted(project)), bake_path
+    )
+    if project.docker.workflow:
+        path = project.root / project.docker.workflow
+        lock_output = Path(os.path.relpath(project.output, project.root)).as_posix()
+        text = workflow.render(specs, project.docker, _published(project, refs), set(tests), lock_output)
+        files[path] = regions.finish(text, path)
     return files, skipped
 
 
@@ -71,6 +88,42 @@ def _adopted(project: Project) -> dict[str, str]:
         name: Path(os.path.relpath(v.dockerfile, project.root)).as_posix()
         for name, v in project.variants.items()
         if v.dockerfile is not None
+    }
+
+
+def _references(project: Project) -> dict[str, tuple[str, ...]]:
+    return {name: references(project.docker, v) for name, v in project.variants.items()}
+
+
+def _published(project: Project, refs: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """What the workflow pushes: nothing while the project names no image of its own (the default
+    ``envsplit:<variant>`` tags are for local builds; pushing them would go to someone else's Docker Hub)."""
+    docker = project.docker
+    own = docker.images or docker.repository != DockerConfig.repository
+    own = own or any(v.images is not None for v in project.variants.values())
+    return refs if own else {name: () for name in refs}
+
+
+def _tag(refs: dict[str, tuple[str, ...]], name: str) -> str:
+    """The reference a variant's Dockerfile comment builds as: its first, or its name if it publishes none."""
+    return refs[name][0] if refs[name] else name
+
+
+def _smoke_targets(project: Project, specs: list[VariantSpec]) -> dict[str, smoke.SmokeTarget]:
+    out = {}
+    for spec in specs:
+        if smoke.has_python(spec):
+            rel = Path(os.path.relpath(LockDir(project.output, spec.name, spec.base).path, project.root))
+            prefix = base_image.for_variant(project, spec.name).prefix
+            out[spec.name] = smoke.smoke_target(spec, rel.as_posix(), prefix)
+    return out
+
+
+def _smoke_files(project: Project) -> dict[str, str]:
+    """The smoke test's files, written when at least one variant has a test target."""
+    return {
+        smoke.SMOKE_DOCKERFILE: smoke.render_dockerfile(project.docker),
+        smoke.CHECK_SCRIPT: smoke.render_check_script(),
     }
 
 
@@ -111,7 +164,10 @@ def refused_dockerfiles(project: Project) -> list[str]:
         adopt.problem(v.dockerfile) if v.dockerfile else regions.problem(out_dir / f"Dockerfile.{name}")
         for name, v in project.variants.items()
     ]
-    found.append(
-        regions.problem(out_dir / BAKE_NAME, bake.render(_specs(project), project.docker, _adopted(project)))
-    )
+    bake_text = bake.render(_specs(project), project.docker, _references(project), adopted=_adopted(project))
+    found.append(regions.problem(out_dir / BAKE_NAME, bake_text))
+    found += [regions.problem(out_dir / name, text) for name, text in _smoke_files(project).items()]
+    if project.docker.workflow:
+        # Any template without user sections: a hand edit is refused as "envsplit writes all of this file".
+        found.append(regions.problem(project.root / project.docker.workflow, "no user sections"))
     return [msg for msg in found if msg]

@@ -12,12 +12,24 @@ from collections.abc import Mapping
 from envsplit.generated import Header, regenerate_command, seal
 from envsplit.models import DockerConfig, VariantSpec
 from envsplit.platforms import DOCKER_ARCH
-from envsplit.render.dockerfile import dockerfile_path, image_tag
+from envsplit.render.dockerfile import dockerfile_path
+from envsplit.render.smoke import SmokeTarget, smoke_targets
 
 
-def render(specs: list[VariantSpec], docker: DockerConfig, adopted: Mapping[str, str] = {}) -> str:
+def render(
+    specs: list[VariantSpec],
+    docker: DockerConfig,
+    refs: Mapping[str, tuple[str, ...]],
+    tests: Mapping[str, SmokeTarget] | None = None,
+    adopted: Mapping[str, str] | None = None,
+) -> str:
     """The sealed bake file; it has no user sections (a second -f file holds the user's own targets).
-    ``adopted``: variant -> the hand-written Dockerfile it builds (envsplit/render/adopt.py)."""
+
+    ``refs``: every reference each variant is published as (the first is what extensions build FROM);
+    ``tests``: the variants with a smoke test target, see envsplit/render/smoke.py;
+    ``adopted``: variant -> the hand-written Dockerfile it builds (envsplit/render/adopt.py).
+    """
+    adopted = adopted or {}
     names = [s.name for s in specs]
     header = Header("docker buildx bake file of every variant", regenerate_command("dockerfile"))
     lines = [
@@ -35,13 +47,14 @@ def render(specs: list[VariantSpec], docker: DockerConfig, adopted: Mapping[str,
             '  context = "."',
             f"  dockerfile = {json.dumps(adopted.get(spec.name) or dockerfile_path(docker, spec.name))}",
             f"  platforms = {json.dumps(platforms)}",
-            f"  tags = {json.dumps([image_tag(docker, spec.name)])}",
+            f"  tags = {json.dumps(list(refs[spec.name]))}",
         ]
         if spec.base is not None:
-            base_tag = image_tag(docker, spec.base)
+            base_tag = refs[spec.base][0]
             lines += [
                 f"  args = {{ BASE_IMAGE = {json.dumps(base_tag)} }}",
                 f"  contexts = {{ {json.dumps(base_tag)} = {json.dumps('target:' + spec.base)} }}",
             ]
         lines.append("}")
+    lines += smoke_targets(specs, docker, tests or {})
     return seal(header.comment_lines(), "\n".join(lines) + "\n")

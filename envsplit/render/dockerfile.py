@@ -9,6 +9,7 @@ from envsplit.generated import Header, regenerate_command, seal
 from envsplit.lockfile import explicit_name, layer_name
 from envsplit.models import DockerConfig, VariantSpec
 from envsplit.platforms import DOCKER_ARCH
+from envsplit.render.base_image import IMAGE_PACKAGES, BaseImage
 from envsplit.render.regions import begin_marker, end_marker
 
 _MOUNT = "/mnt/envsplit-locks"
@@ -43,10 +44,6 @@ def _pip_lines(
     return [*lines, '      *) pip="" ;; \\', "    esac \\", f' && {{ [ -z "${{pip}}" ] || {install}; }} \\']
 
 
-def image_tag(docker: DockerConfig, variant: str) -> str:
-    return f"{docker.repository}:{variant}"
-
-
 def dockerfile_path(docker: DockerConfig, variant: str) -> str:
     return f"{docker.output}/Dockerfile.{variant}"
 
@@ -56,19 +53,31 @@ def pip_name(platform: str, layer: bool) -> str:
     return f"pip-layer-{platform}.txt" if layer else f"pip-{platform}.txt"
 
 
+def _user_lines(user: str) -> list[str]:
+    # root on purpose: the install writes the prefix; the after-install section picks the final user.
+    # Named users (root, mambauser) exist in the images the table names, so their names resolve.
+    ignore = [
+        rule for rule, applies in (("DL3002", user == "root"), ("DL3066", not user.isdigit())) if applies
+    ]
+    return [f"# hadolint ignore={','.join(ignore)}"] * bool(ignore) + [f"USER {user}"]
+
+
 def render(
     spec: VariantSpec,
     docker: DockerConfig,
     lock_dir: str,
-    image: str | None,
+    base_image: BaseImage,
+    tag: str,
+    base_tag: str | None = None,
     pip_platforms: Collection[str] = (),
 ) -> str:
     """The sealed Dockerfile of ``spec`` with default user sections; ``lock_dir`` is relative to the build
-    context. ``pip_platforms``: the platforms whose lock folder holds a pip file (see :func:`pip_name`),
-    installed with pip right after the conda lock; with none the file is what it was before pip locks.
+    context. ``base_image`` says what the chain's FROM image holds; ``tag`` is the image's first reference
+    (or its variant name when it publishes none), ``base_tag`` the base variant's first reference.
+    ``pip_platforms``: the platforms whose lock folder holds a pip file (see :func:`pip_name`), installed with
+    pip right after the conda lock.
     """
     platforms = [p for p in spec.platforms if p in DOCKER_ARCH]
-    tag = image_tag(docker, spec.name)
     header = Header(
         "Dockerfile",
         regenerate_command("dockerfile"),
@@ -80,40 +89,46 @@ def render(
     lines = [
         f"# Build from the project root: docker buildx build --platform "
         f"{','.join('linux/' + DOCKER_ARCH[p] for p in platforms)} -f {dockerfile_path(docker, spec.name)} -t {tag} .",
+        f"# Assumes: {base_image.assumption()}",
     ]
     if spec.base is None:
         lines += [
             f"FROM {docker.micromamba} AS micromamba",
             "",
-            f"FROM {image or docker.image}",
+            f"FROM {base_image.image}",
         ]
     else:
         lines += [
             f"# Built FROM the {spec.base!r} image: only the packages this variant adds are installed.",
-            f"ARG BASE_IMAGE={image_tag(docker, spec.base)}",
+            f"ARG BASE_IMAGE={base_tag}",
             "# hadolint ignore=DL3006",
             "FROM ${BASE_IMAGE}",
         ]
     lines += [
         "ARG TARGETARCH",
         'SHELL ["/bin/bash", "-o", "pipefail", "-c"]',
+        *_user_lines(base_image.user),
     ]
     if spec.base is None:
         lines += [
-            f"ENV MAMBA_ROOT_PREFIX={docker.prefix} \\",
-            f"    PATH={docker.prefix}/bin:${{PATH}}",
+            f"ENV MAMBA_ROOT_PREFIX={base_image.prefix} \\",
+            f"    PATH={base_image.prefix}/bin:${{PATH}}",
             "COPY --from=micromamba /bin/micromamba /usr/local/bin/micromamba",
         ]
     lines += [
         "",
         begin_marker("before-install"),
-        "# Runs before the install, as the image's current user (who must be able to write the prefix;",
-        "# add 'USER root' here if the base image ends as a user who cannot). The image needs CA certificates.",
+        "# Runs before the install, as the user above (who must be able to write the prefix).",
+        "# The image needs CA certificates.",
         end_marker("before-install"),
         "",
     ]
+    # The image's own packages (conda, mamba, ...) stay; the smoke test accepts exactly these.
+    keeps_image_packages = spec.base is None and base_image.installer == "conda"
     # read_project admits only plain paths as the prefix; quoting is the second line of defence for the shell.
-    lines += install_step(spec, lock_dir, pip_platforms, docker.prefix)
+    lines += install_step(
+        spec, lock_dir, pip_platforms, base_image.prefix, list_image_packages=keeps_image_packages
+    )
     lines += [
         "",
         begin_marker("after-install"),
@@ -131,11 +146,13 @@ def install_step(
     mounts: Sequence[str] = (),
     micromamba: str = "micromamba",
     quote: Callable[[str], str] = shlex.quote,
+    list_image_packages: bool = False,
 ) -> list[str]:
     """The RUN instruction that installs ``spec``'s lock for TARGETARCH into ``prefix`` (``quote`` makes a
-    path one shell word), then
-    its pip file, and cleans up in the same layer. ``mounts``: more ``--mount=`` flags; ``micromamba``: the
-    command that runs micromamba. An adopted Dockerfile (envsplit/render/adopt.py) runs this same step.
+    path one shell word), then its pip file, and cleans up in the same layer. ``mounts``: more ``--mount=``
+    flags; ``micromamba``: the command that runs micromamba; ``list_image_packages``: first record the
+    packages the FROM image already holds (see envsplit/render/base_image.py). An adopted Dockerfile
+    (envsplit/render/adopt.py) runs this same step.
     """
     platforms = [p for p in spec.platforms if p in DOCKER_ARCH]
     files = [f"{lock_dir}/{(layer_name if spec.base else explicit_name)(p)}" for p in platforms]
@@ -154,6 +171,14 @@ def install_step(
         "    esac \\",
         # conda-meta/ makes the folder an environment, so one command serves a fresh image and a base image.
         f" && mkdir -p {quote(prefix + '/conda-meta')} \\",
+    ]
+    if list_image_packages:
+        listing = quote(f"{prefix}/{IMAGE_PACKAGES}")
+        lines.append(
+            f" && find {quote(prefix + '/conda-meta')} -maxdepth 1 -name '*.json' "
+            f"-printf '%f\\n' | sort > {listing} \\"
+        )
+    lines += [
         f' && {micromamba} install --yes --prefix {quote(prefix)} --file "${{lock}}" \\',
         *_pip_lines(spec, quote(prefix + "/bin/python"), platforms, pip_platforms),
     ]

@@ -55,10 +55,14 @@ def problem(path: Path, template: str | None = None) -> str | None:
             "(or delete it) and run envsplit again"
         )
     if template is not None and not generated.sections(template):
+        where = (
+            "a file of your own (docker buildx bake takes several -f files)"
+            if path.suffix == ".hcl"
+            else "a workflow file of your own"
+        )
         return (
             f"{display_path(path)}: was edited by hand, and envsplit writes all of this file; keep your "
-            "changes in a file of your own (docker buildx bake takes several -f files) and delete this "
-            "one to regenerate it"
+            f"changes in {where} and delete this one to regenerate it"
         )
     return (
         f"{display_path(path)}: the generated part was edited by hand; move the change "
