@@ -110,7 +110,7 @@ def test_the_region_runs_the_generated_install_step(adopted: Path, project: Path
     script = install.value[0].replace("MAMBA_ROOT_PREFIX=/opt/conda /mnt/envsplit-micromamba", "micromamba")
     # The generated cpu image starts from miniforge and first lists the packages that image brought (for the
     # smoke test); an adopted file's FROM image is the user's, so its region has no such listing.
-    listing = re.compile(r" && find /opt/conda/conda-meta -maxdepth 1 .*? envsplit-image-packages\.txt ")
+    listing = re.compile(r" && find /opt/conda/conda-meta -maxdepth 1 .*?/envsplit-image-packages\.txt ")
     assert script == listing.sub("", generated[0].value[0], count=1)
     assert "ARG" in [c.cmd for c in dockerfile.parse_file(str(adopted)) if c.start_line < install.start_line]
 
