@@ -128,6 +128,7 @@ class EnvAudit:
     size_total: Total = Total(0)
     installed_total: Total | None = None  # with --installed-size
     geospatial_total: Total = Total(0)  # geospatial_size with its unknown sizes
+    geospatial_removal: Total = Total(0)  # geospatial_removal_bytes with its unknown sizes
     view: str | None = None  # "layer" or "whole" for a layered variant, None otherwise
     what_ifs: tuple[WhatIf, ...] = ()
     candidates: tuple[Candidate, ...] = ()

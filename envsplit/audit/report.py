@@ -149,6 +149,9 @@ def _env_audit(
     )
     basis = w if installed is None else depgraph.weights(g, {n: v or 0 for n, v in measure.items()})
     alone = depgraph.exclusive_sets(g, w)
+    unknown = [n for n, v in measure.items() if v is None]
+    # Shared weights with an unknown size among them are unknown ("?"), not a sum that reads as complete.
+    shared_unknown = depgraph.weights(g, dict.fromkeys(unknown, 1)) if unknown else None
     measure_total = total_of(list(measure.values()))
     limit = options.threshold.for_total(measure_total.bytes)
     requested = set(g.requested)
@@ -179,7 +182,9 @@ def _env_audit(
                 in_layer=_in_layer(p, layer_urls, pip_layer),
                 manager=p.manager,
                 frees=frees,
-                shares=basis.shared(name) if name in requested else None,
+                shares=basis.shared(name)
+                if name in requested and (shared_unknown is None or not shared_unknown.shared(name))
+                else None,
             )
         )
     by_name = {r.name: r for r in rows}
@@ -190,6 +195,7 @@ def _env_audit(
     geo = [r for r in rows if FLAG_GEOSPATIAL in r.flags or FLAG_PULLS_GEOSPATIAL in r.flags]
     geo_requested = frozenset(r.name for r in geo if r.requested)
     kept = depgraph.reachable(g.deps, [r for r in g.roots if r not in geo_requested])
+    geo_removal = total_of([v for n, v in measure.items() if n not in kept])
     layer = None
     if layer_urls is not None and layer_file is not None:
         layer = layer_totals(layer_file, rows, installed is not None, measure)
@@ -209,7 +215,8 @@ def _env_audit(
         geospatial_packages=len(geo),
         geospatial_size=sum(measure[r.name] or 0 for r in geo),
         geospatial_total=total_of([measure[r.name] for r in geo]),
-        geospatial_removal_bytes=sum(v or 0 for n, v in measure.items() if n not in kept),
+        geospatial_removal_bytes=geo_removal.bytes,
+        geospatial_removal=geo_removal,
         layer=layer,
         groups=tuple((top, tuple(members)) for top, members in depgraph.dominator_groups(g, w).items()),
         heavy_threshold_bytes=limit,

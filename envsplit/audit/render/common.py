@@ -194,7 +194,7 @@ def env_notes(e: EnvAudit, report: AuditReport, quote: Callable[[str], str] = st
     if e.geospatial_packages:
         notes.append(
             "dropping every geospatial requested package at once would free "
-            f"{human_bytes(e.geospatial_removal_bytes)} ({basis_words(e)})"
+            f"{total_text(e.geospatial_removal)} ({basis_words(e)})"
         )
     notes.append(
         f"heavy: requested packages freeing at least {human_bytes(e.heavy_threshold_bytes)} of "

@@ -88,6 +88,7 @@ def _env(e: EnvAudit) -> dict[str, Any]:
             "size_total": _total(e.size_total),
             "installed_total": _total(e.installed_total),
             "geospatial_total": _total(e.geospatial_total),
+            "geospatial_removal": _total(e.geospatial_removal),
             "packages": len(e.rows),
             "requested": sum(r.requested for r in e.rows),
             "size": e.size,
