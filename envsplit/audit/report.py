@@ -34,7 +34,7 @@ from envsplit.audit.model import (
     known_sum,
     total_of,
 )
-from envsplit.audit.whatif import EnvView, Request, candidates, check_requests, what_if
+from envsplit.audit.whatif import OVERLAY, EnvView, Request, candidates, check_requests, what_if
 from envsplit.errors import InputError
 from envsplit.models import LockedPackage, Project
 
@@ -253,7 +253,7 @@ def _resolve_all(
                 continue
             resolved = []
             for request, figure in zip(options.requests, env.what_ifs, strict=True):
-                if not figure.dropped:
+                if not figure.dropped and request.kind != OVERLAY:
                     resolved.append(figure)
                     continue
                 options.progress(f"solving {env.title} without {request.label.split(' ', 1)[1]}")
