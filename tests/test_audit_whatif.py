@@ -273,3 +273,47 @@ def _human(n: int) -> str:
 def _unwrap(text: str) -> str:
     """Text as read, whatever the table wrapped: one space between words, no box-drawing borders."""
     return " ".join(text.replace("│", " ").split())
+
+
+def test_resolve_agrees_and_explains_a_difference(
+    rocker: Path, mirror_args: list[str], cache_dir: Path
+) -> None:  # noqa: F811
+    """A real solve of the bundled snapshot: dropping the extension's own overlay is exactly its layer (built
+    to agree); dropping cpu's swap overlay frees nothing on the graph but the solve drops pytorch-cpu (built
+    to differ, and it says why)."""
+    doc = audit_json(
+        rocker,
+        mirror_args,
+        *("--variant", "cpu-spatial", "--variant", "cpu", "--platform", "linux-64"),
+        *("--drop-overlay", "spatial", "--drop-overlay", "cpu", "--resolve"),
+    )
+    (spatial_env, _), (cpu_env, _) = envs(doc)
+    agree = spatial_env["what_ifs"][0]
+    assert agree["resolved"]["agrees"] and agree["resolved"]["frees"]["bytes"] == agree["frees"]["bytes"]
+    assert agree["resolved"]["removed"] == agree["leaves"]
+    assert (
+        cpu_env["what_ifs"][0]["resolved"] is None
+    )  # cpu does not use the spatial overlay: nothing to solve
+    differ = cpu_env["what_ifs"][1]
+    assert differ["frees"]["bytes"] == 0 and differ["leaves"] == []
+    assert differ["resolved"]["agrees"] is False and differ["resolved"]["also_removed"] == ["pytorch-cpu"]
+    assert differ["resolved"]["frees"]["bytes"] > 0
+    md = run(
+        rocker,
+        "audit",
+        *(
+            "--variant",
+            "cpu",
+            "--platform",
+            "linux-64",
+            "--drop-overlay",
+            "cpu",
+            "--resolve",
+            "--format",
+            "markdown",
+        ),
+        *mirror_args,
+    ).stdout
+    assert "--resolve: locked graph 0 B | solve 48.2 kB: they differ: it also removes pytorch-cpu" in _unwrap(
+        md
+    )

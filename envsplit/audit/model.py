@@ -73,6 +73,7 @@ class Resolved:
     changed: tuple[str, ...]  # "name old -> new": kept at another version or build
     kept: tuple[str, ...]  # names the graph says leave but the solve keeps
     also_removed: tuple[str, ...]  # names the solve removes that the graph keeps
+    base_changes: bool = False  # the group touches the base image: solved as one image, base not pinned
 
     @property
     def agrees(self) -> bool:

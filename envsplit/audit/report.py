@@ -253,7 +253,8 @@ def _resolve_all(
                 continue
             resolved = []
             for request, figure in zip(options.requests, env.what_ifs, strict=True):
-                if not figure.dropped and request.kind != OVERLAY:
+                uses = request.kind == OVERLAY and view.overlay(request.names[0]) is not None
+                if not figure.dropped and not uses:
                     resolved.append(figure)
                     continue
                 options.progress(f"solving {env.title} without {request.label.split(' ', 1)[1]}")

@@ -43,14 +43,17 @@ class Resolver:
 
     def spec_without(self, target: Target, request: Request) -> tuple[VariantSpec, bool]:
         """The variant's spec without the group, and whether the base image would change too."""
-        from envsplit.inputs.compose import compose
+        from envsplit.inputs.compose import base_chain, compose
 
         project = self.context.project
         if request.kind == OVERLAY:
             name = request.names[0]
-            owner = target.label
-            while name not in project.variants[owner].overlays:
-                owner = project.variants[owner].base or owner
+            # The variant of the chain that applies the overlay (the caller checked the chain uses it).
+            owner = next(
+                v
+                for v in [target.label, *base_chain(project, target.label)]
+                if name in project.variants[v].overlays
+            )
             config = project.variants[owner]
             variants = {
                 **project.variants,
@@ -91,9 +94,10 @@ class Resolver:
             spec = replace(spec, base=None)
         layered = LayeredSolver(self.solver, {spec.name: spec}, lambda _v, _p: conda)
         solved = layered.solve(spec, platform, base=base)
-        kept_pip = {pip_name(r) for r in spec.pip}
-        after = solved + [p for p in packages if p.is_pip and p.name in kept_pip]
-        return compare(packages, after, graph_leaves, measure)
+        # pip packages are not solved again: the lock records no edges between them, so a dropped pip
+        # requirement takes only its own wheel, exactly what the graph says.
+        after = solved + [p for p in packages if p.is_pip and p.name not in set(graph_leaves)]
+        return replace(compare(packages, after, graph_leaves, measure), base_changes=base_changes)
 
 
 def compare(

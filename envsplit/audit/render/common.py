@@ -138,6 +138,8 @@ def what_if_lines(e: EnvAudit, w: WhatIf, quote: Callable[[str], str] = str) -> 
     r = w.resolved
     if r is not None:
         side = f"locked graph {total_text(w.frees)} | solve {total_text(r.frees)}"
+        if r.base_changes:
+            side += " (the base image changes too: solved as one image, its figure covers the whole image)"
         if r.agrees:
             lines.append(f"--resolve: {side}: the solve removes exactly these packages, nothing else moves")
         else:

@@ -34,6 +34,7 @@ def _what_if(w: WhatIf) -> dict[str, Any]:
             "changed": list(r.changed),
             "kept": list(r.kept),
             "also_removed": list(r.also_removed),
+            "base_changes": r.base_changes,
         },
     }
 
