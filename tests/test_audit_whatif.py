@@ -276,8 +276,10 @@ def _unwrap(text: str) -> str:
 
 
 def test_resolve_agrees_and_explains_a_difference(
-    rocker: Path, mirror_args: list[str], cache_dir: Path
-) -> None:  # noqa: F811
+    rocker: Path,  # noqa: F811
+    mirror_args: list[str],
+    cache_dir: Path,
+) -> None:
     """A real solve of the bundled snapshot: dropping the extension's own overlay is exactly its layer (built
     to agree); dropping cpu's swap overlay frees nothing on the graph but the solve drops pytorch-cpu (built
     to differ, and it says why)."""

@@ -221,3 +221,12 @@ def limited(rows: list[T], top: int) -> tuple[list[T], int]:
     if top <= 0 or len(rows) <= top:
         return rows, 0
     return rows[:top], len(rows) - top
+
+
+def basis_sentence(report: AuditReport) -> str:
+    if report.weight_basis == "mixed":
+        return (
+            "Weights are installed sizes where every package's installed size is known, download sizes "
+            "elsewhere; each environment says which."
+        )
+    return f"Weights are {report.weight_basis} sizes."

@@ -11,6 +11,7 @@ from envsplit.audit.render.common import (
     CANDIDATE_COLUMNS,
     DIFF_COLUMNS,
     RIGHT_ALIGNED,
+    basis_sentence,
     basis_words,
     candidate_cells,
     diff_cells,
@@ -115,15 +116,6 @@ def _env_section(e: EnvAudit, report: AuditReport, index: int) -> str:
     )
 
 
-def _basis_sentence(report: AuditReport) -> str:
-    if report.weight_basis == "mixed":
-        return (
-            "Weights are installed sizes where every package's installed size is known, download sizes "
-            "elsewhere; each environment says which."
-        )
-    return f"Weights are {report.weight_basis} sizes."
-
-
 def render_html(report: AuditReport) -> str:
     parts = [
         "<!DOCTYPE html>",
@@ -135,7 +127,7 @@ def render_html(report: AuditReport) -> str:
         "<title>envsplit audit</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>envsplit audit</h1>",
-        f"<p>{_basis_sentence(report)} "
+        f"<p>{basis_sentence(report)} "
         "Exclusive: what leaves the environment if that package alone is dropped from the specs; "
         "shared: what it needs that stays anyway; dominated: what leaves if that package itself disappeared.</p>",
         "<h2>Totals</h2>",

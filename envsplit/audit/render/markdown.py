@@ -10,6 +10,7 @@ from envsplit.audit.render.common import (
     DATA_COLUMNS,
     DIFF_COLUMNS,
     RIGHT_ALIGNED,
+    basis_sentence,
     basis_words,
     candidate_cells,
     diff_cells,
@@ -46,6 +47,8 @@ def render_markdown(report: AuditReport, top: int) -> str:
         Header("audit", report.regenerate).html_comment(),
         "",
         "### Totals",
+        "",
+        basis_sentence(report),
         "",
         *_table(total_columns(report.installed), [total_cells(e, report.installed) for e in report.envs]),
     ]
