@@ -60,7 +60,7 @@ def test_rocker_audit_json(rocker: Path, mirror_args: list[str], cache_dir: Path
     jsonschema = pytest.importorskip("jsonschema")
     doc = audit_json(rocker, mirror_args)
     jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
-    assert doc["schema"] == "envsplit-audit" and doc["schema_version"] == 2
+    assert doc["schema"] == "envsplit-audit" and doc["schema_version"] == 3
     assert (doc["weight_basis"], doc["installed_size_read"]) == ("download", False)
     assert "127.0.0.1" not in json.dumps(doc), "the mirror's address must not leak into the output"
     assert [(e["target"], e["platform"]) for e in doc["environments"]] == [
@@ -128,9 +128,11 @@ def test_rocker_audit_json(rocker: Path, mirror_args: list[str], cache_dir: Path
     d = pairs[("cpu", "cuda", "linux-64")]
     cpu_urls = {r["url"] for r in by_key[("cpu", "linux-64")].values()}
     cuda_urls = {r["url"] for r in cuda.values()}
+    only_b = sum(sizes[u] for u in cuda_urls - cpu_urls)
     assert d["only_in_b"] == {
         "packages": len(cuda_urls - cpu_urls),
-        "size": sum(sizes[u] for u in cuda_urls - cpu_urls),
+        "size": only_b,
+        "total": {"bytes": only_b, "unknown": 0, "of": len(cuda_urls - cpu_urls), "lower_bound": False},
     }
     assert d["size_delta"] == d["size_b"] - d["size_a"] > 3_000_000_000
 
@@ -168,61 +170,46 @@ def test_threshold_percent_and_installed_basis_flagging(
 
 
 def test_unknown_installed_sizes_stay_unknown(rocker: Path, cache_dir: Path) -> None:
-    """A mirror with repodata but no archives: every installed size is unknown, and no figure says 0."""
+    """A mirror with repodata but no archives: every installed size is unknown, and no figure reads as a
+    known 0: each installed sum says it is a lower bound."""
     jsonschema = pytest.importorskip("jsonschema")
     mirror = ["--mirror", f"conda-forge={CHANNELS / 'conda-forge'}"]
     common = ["--variant", "cpu", "--variant", "cpu-spatial", "--platform", "linux-64", "--installed-size"]
     doc = audit_json(rocker, mirror, *common)
     jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
-    assert (doc["weight_basis"], doc["installed_size_read"]) == ("download", True)
-    plain = audit_json(
-        rocker, mirror, "--variant", "cpu", "--variant", "cpu-spatial", "--platform", "linux-64"
-    )
-    for (env, rows), (plain_env, plain_rows) in zip(envs(doc), envs(plain), strict=True):
-        assert env["weight_basis"] == "download"
+    assert (doc["weight_basis"], doc["installed_size_read"]) == ("installed", True)
+    for env, rows in envs(doc):
+        n = len(rows)
+        assert env["weight_basis"] == "installed"
         assert env["totals"]["installed_size"] is None
-        assert env["totals"]["installed_size_missing"] == sorted(rows) and len(rows) > 300
-        assert all(r["installed_size"] is None for r in rows.values())
+        assert env["totals"]["installed_total"] == {"bytes": 0, "unknown": n, "of": n, "lower_bound": True}
+        assert env["totals"]["installed_size_missing"] == sorted(rows) and n > 300
         for r in rows.values():
             # Only "frees nothing" (another requested package keeps it) is known without any installed size.
-            freed_nothing = r["requested"] and r["exclusive_bytes"] == 0
-            assert r["exclusive_installed_bytes"] == (0 if freed_nothing else None), r["name"]
-        # Heavy, the threshold and the exclusive weights are exactly those of a download-only audit.
-        assert env["totals"]["heavy_threshold_bytes"] == plain_env["totals"]["heavy_threshold_bytes"]
-        for name, r in rows.items():
-            assert (r["flags"], r["exclusive_bytes"]) == (
-                plain_rows[name]["flags"],
-                plain_rows[name]["exclusive_bytes"],
-            )
+            if r["requested"]:
+                freed_nothing = r["exclusive_bytes"] == 0
+                assert r["exclusive_installed_bytes"] == (0 if freed_nothing else None), r["name"]
+                assert r["frees"]["lower_bound"] is not freed_nothing
+            # No package is called heavy on sizes nobody knows.
+            assert "heavy" not in r["flags"]
         if env["layer"] is not None:
-            assert env["layer"]["installed_size"] is None
-    cpu = next(rows for env, rows in envs(doc) if env["target"] == "cpu")
-    assert "heavy" in cpu["pytorch-cpu"]["flags"] and cpu["pytorch-cpu"]["exclusive_bytes"] > 50_000_000
-    # A percentage is of the download total while installed sizes are incomplete.
-    pct = audit_json(
-        rocker, mirror, "--variant", "cpu", "--platform", "linux-64", "--installed-size", "--threshold", "10%"
-    )
-    ((env, _),) = envs(pct)
-    assert env["totals"]["heavy_threshold_bytes"] == env["totals"]["size"] // 10 > 0
+            assert env["layer"]["installed_size"] is None and env["layer"]["total"]["lower_bound"]
     table = run(rocker, "audit", *common, "--top", "3", *mirror)
     assert table.exit_code == 0, table.output
-    totals = [ln for ln in table.stdout.splitlines() if ln.startswith("│ cpu")]
-    assert [ln.split("│")[5].strip() for ln in totals] == ["?", "?"]
-    assert "0 B" not in table.stdout
-    assert "98.6 MB (? inst.)" in table.stdout
-    assert "heavy: requested packages freeing at least 50.0 MB of download size" in table.stdout
-    assert "so the installed total is unknown (?) and heavy uses download sizes" in table.stdout
+    # A pip package's 0 B is its known shared weight (the lock records no dependencies of pip packages).
+    zero = [ln for ln in table.stdout.splitlines() if "0 B" in ln.replace("at least 0 B", "")]
+    assert zero and all(ln.rstrip().endswith("│    0 B │ pip   │") for ln in zero), zero
+    assert "heavy: requested packages freeing at least 50.0 MB of installed size" in table.stdout
+    assert "so installed figures are lower bounds (at least)" in table.stdout
     md = run(rocker, "audit", *common, "--format", "markdown", *mirror)
-    assert "| cpu | linux-64 | 403 | 618.6 MB | ? | - | - |" in md.stdout
-    assert "206 pkgs, 117.3 MB (? installed)" in md.stdout
-    assert "| pytorch-cpu | 2.10.0 | 48.2 kB | ? | 98.6 MB (? inst.) | 216.1 MB | heavy |" in md.stdout
+    assert (
+        "| cpu | linux-64 | 403 | 618.6 MB | at least 0 B (403 of 403 sizes unknown) | - | - |" in md.stdout
+    )
+    assert "206 pkgs, at least 0 B (206 of 206 sizes unknown)" in md.stdout
     html = run(rocker, "audit", *common, "--format", "html", *mirror)
-    assert "Weights are download sizes." in html.stdout
-    assert html.stdout.count("<p>Heavy and the treemap weigh download sizes.</p>") == 2
-    assert "618.6 MB download</title>" in html.stdout
-    # A pip row's 0 B is its shared download weight (the lock records no dependencies of pip packages).
-    zero = [ln for ln in html.stdout.splitlines() if "<td class=r>0 B</td>" in ln]
-    assert zero and all(ln.endswith("<td class=r>0 B</td><td>pip</td></tr>") for ln in zero)
+    assert "Weights are installed sizes." in html.stdout
+    assert html.stdout.count("Every figure in this section is installed size") == 2
+    assert "403 packages, at least 0 B (403 of 403 sizes unknown) installed</title>" in html.stdout
 
 
 def test_markdown_and_table_are_deterministic(

@@ -196,13 +196,22 @@ def test_missing_archive_gives_null_and_a_warning(channel_root: Path, tmp_path: 
         rows["app"]["exclusive_installed_bytes"] == defs["app"].installed_size + defs["libbig"].installed_size
     )
     assert rows["tool"]["exclusive_installed_bytes"] is None
-    # Heavy falls back to download sizes: tool's archive is over 250 kB, its unknown installed size is not 0.
+    # With --installed-size everything weighs installed bytes; an unknown one makes each sum a lower bound.
     assert (doc["weight_basis"], env["weight_basis"], doc["installed_size_read"]) == (
-        "download",
-        "download",
+        "installed",
+        "installed",
         True,
     )
-    assert rows["tool"]["size"] > 250_000 and rows["tool"]["flags"] == ["heavy"]
+    known = sum(p.installed_size for n, p in defs.items() if n != "tool")
+    assert env["totals"]["installed_total"] == {
+        "bytes": known,
+        "unknown": 1,
+        "of": len(rows),
+        "lower_bound": True,
+    }
+    assert rows["tool"]["frees"] == {"bytes": 0, "unknown": 1, "of": 1, "lower_bound": True}
+    # tool's archive is over 250 kB but its installed size is unknown: heavy is not claimed on a guess.
+    assert rows["tool"]["size"] > 250_000 and rows["tool"]["flags"] == []
     assert rows["app"]["flags"] == ["heavy"]
     assert table.exit_code == 0, table.output
     tool_row = next(ln for ln in table.stdout.splitlines() if ln.startswith("│ tool "))
@@ -210,13 +219,13 @@ def test_missing_archive_gives_null_and_a_warning(channel_root: Path, tmp_path: 
     assert [c.strip() for c in tool_row.split("│")[3:8]] == [
         download,
         "?",
-        f"{download} (? inst.)",
-        human_bytes(rows["tool"]["shared_bytes"]),
-        "heavy",
+        "at least 0 B (1 of 1 sizes unknown)",
+        human_bytes(rows["tool"]["shares"]),
+        "",
     ]
     total_row = next(ln for ln in table.stdout.splitlines() if "linux-64" in ln and "│" in ln)
-    assert total_row.split("│")[5].strip() == "?"
-    assert "freeing at least 250.0 kB of download size" in table.stdout
+    assert total_row.split("│")[5].strip().startswith(f"at least {human_bytes(known)}")
+    assert "freeing at least 250.0 kB of installed size" in table.stdout
 
 
 def test_folder_mirror_reads_archives_from_disk(channel_root: Path, tmp_path: Path) -> None:

@@ -205,7 +205,7 @@ def test_audit_json_marks_pip_rows_sized_from_the_index(
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     jsonschema.validate(doc, json.loads(AUDIT_SCHEMA.read_text()))
-    assert doc["schema_version"] == 2 and not doc["warnings"]
+    assert doc["schema_version"] == 3 and not doc["warnings"]
     for env in doc["environments"]:
         rows = {r["name"]: r for r in env["packages"]}
         expected = {p.name: p for p in rocker_pip(env["platform"])}

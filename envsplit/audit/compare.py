@@ -3,10 +3,10 @@ the same layer depth pairwise."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from envsplit.audit.lock_target import Target
-from envsplit.audit.model import Difference, EnvAudit, Layer, Row, known_sum
+from envsplit.audit.model import Difference, EnvAudit, Layer, Row, known_sum, total_of
 from envsplit.errors import InputError
 
 
@@ -38,14 +38,16 @@ def read_pip_layer(target: Target, platform: str) -> set[str] | None:
     return None
 
 
-def layer_totals(file: str, rows: Sequence[Row], installed: bool) -> Layer:
-    """What the layer adds: its rows marked ``in_layer``; ``installed`` says installed sizes were read."""
+def layer_totals(file: str, rows: Sequence[Row], installed: bool, measure: Mapping[str, int | None]) -> Layer:
+    """What the layer adds: its rows marked ``in_layer``; ``installed`` says installed sizes were read;
+    ``total`` is in the audit's measure."""
     in_layer = [r for r in rows if r.in_layer]
     return Layer(
         file=file,
         packages=len(in_layer),
         size=sum(r.size or 0 for r in in_layer),
         installed_size=known_sum([r.installed_size for r in in_layer]) if installed else None,
+        total=total_of([measure[r.name] for r in in_layer]),
     )
 
 
@@ -59,19 +61,25 @@ def differences(envs: Sequence[EnvAudit]) -> list[Difference]:
                 continue
             urls_a = {r.url: r for r in a.rows}
             urls_b = {r.url: r for r in b.rows}
-            only_a = [r for u, r in urls_a.items() if u not in urls_b]
-            only_b = [r for u, r in urls_b.items() if u not in urls_a]
+            only_a = total_of([_measured(a, r) for u, r in urls_a.items() if u not in urls_b])
+            only_b = total_of([_measured(b, r) for u, r in urls_b.items() if u not in urls_a])
             out.append(
                 Difference(
                     a=a.target,
                     b=b.target,
                     platform=a.platform,
-                    only_a_packages=len(only_a),
-                    only_a_size=sum(r.size or 0 for r in only_a),
-                    only_b_packages=len(only_b),
-                    only_b_size=sum(r.size or 0 for r in only_b),
-                    size_a=a.size,
-                    size_b=b.size,
+                    only_a_packages=only_a.of,
+                    only_a_size=only_a.bytes,
+                    only_b_packages=only_b.of,
+                    only_b_size=only_b.bytes,
+                    size_a=a.measure_total.bytes,
+                    size_b=b.measure_total.bytes,
+                    only_a=only_a,
+                    only_b=only_b,
                 )
             )
     return out
+
+
+def _measured(env: EnvAudit, r: Row) -> int | None:
+    return r.installed_size if env.installed_total is not None else r.size

@@ -18,6 +18,7 @@ from envsplit.models import LockedPackage, dep_name
 
 # Not a valid conda package name, so it cannot collide with one.
 ROOT = "<requested>"
+GROUP = "<dropped>"  # the virtual parent of a dropped group's roots
 
 
 @dataclass(frozen=True)
@@ -141,62 +142,117 @@ class Weights:
         return self.closure[name] - self.exclusive[name]
 
 
-def weights(graph: DepGraph, size: Mapping[str, int]) -> Weights:
+def _dominator_tree(graph: DepGraph, drop: Collection[str] = ()) -> dict[str, str]:
+    """Immediate dominators of the graph hung from ROOT; with ``drop``, the dropped roots hang from one
+    virtual node under ROOT instead, so that node dominates exactly what dropping them all would free."""
     import networkx as nx
 
     g = nx.DiGraph()
     g.add_node(ROOT)
     g.add_nodes_from(graph.packages)
-    g.add_edges_from((ROOT, r) for r in graph.roots)
+    if drop:
+        g.add_edge(ROOT, GROUP)
+        g.add_edges_from((GROUP, r) for r in drop)
+    g.add_edges_from((ROOT, r) for r in graph.roots if r not in drop)
     g.add_edges_from((n, d) for n, deps in graph.deps.items() for d in deps)
-    idom = {n: d for n, d in nx.immediate_dominators(g, ROOT).items() if n != ROOT}
+    return {n: d for n, d in nx.immediate_dominators(g, ROOT).items() if n != ROOT}
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """A dominator tree with pre/post numbers: "a dominates b" in O(1), subtree sums in one pass."""
+
+    children: Mapping[str, Sequence[str]]
+    order: Sequence[str]  # pre-order from ROOT
+    enter: Mapping[str, int]
+    leave: Mapping[str, int]
+
+    def dominates(self, a: str, b: str) -> bool:
+        return self.enter[a] <= self.enter[b] and self.leave[b] <= self.leave[a]
+
+    def subtree_sums(self, size: Mapping[str, int]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for node in reversed(self.order):  # children before parents
+            out[node] = size.get(node, 0) + sum(out[c] for c in self.children.get(node, ()))
+        return out
+
+    def subtree(self, top: str) -> list[str]:
+        return list(self.order[self.enter[top] : self.leave[top]])
+
+
+def _tree(idom: Mapping[str, str]) -> _Tree:
     children: dict[str, list[str]] = {}
-    for node, parent in idom.items():
+    for node, parent in sorted(idom.items()):
         children.setdefault(parent, []).append(node)
-    dominated: dict[str, int] = {}
-    # Iterative post-order: dominator trees of real environments are deep enough to worry recursion.
+    order: list[str] = []
+    enter: dict[str, int] = {}
+    leave: dict[str, int] = {}
+    # Iterative: dominator trees of real (and hostile) environments are deep enough to worry recursion.
     stack: list[tuple[str, bool]] = [(ROOT, False)]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            if node != ROOT:
-                dominated[node] = size.get(node, 0) + sum(dominated[c] for c in children.get(node, ()))
+        node, done = stack.pop()
+        if done:
+            leave[node] = len(order)
             continue
+        enter[node] = len(order)
+        order.append(node)
         stack.append((node, True))
-        stack.extend((c, False) for c in children.get(node, ()))
+        stack.extend((c, False) for c in reversed(children.get(node, ())))
+    return _Tree(children, order, enter, leave)
+
+
+def weights(graph: DepGraph, size: Mapping[str, int]) -> Weights:
+    idom = _dominator_tree(graph)
+    tree = _tree(idom)
+    sums = tree.subtree_sums(size)
+    dominated = {n: sums[n] for n in graph.packages}
     dependents = graph.dependents()
     exclusive: dict[str, int] = {}
     closure: dict[str, int] = {}
     for r in graph.requested:
         # Removing the edge root -> r frees r's dominated set exactly when every other way into r goes
         # through r itself (a cycle such as python -> pip -> python); otherwise r stays and frees nothing.
-        kept = any(not _dominates(idom, r, u) for u in dependents[r])
+        kept = any(not tree.dominates(r, u) for u in dependents[r])
         exclusive[r] = 0 if kept else dominated[r]
+        # Linear per requested package: the sizes of all closures cannot be summed faster in general.
         closure[r] = sum(size.get(n, 0) for n in reachable(graph.deps, [r]))
     return Weights(dominated, exclusive, closure, idom)
 
 
-def _dominates(idom: Mapping[str, str], a: str, b: str) -> bool:
-    node = b
-    while node != ROOT:
-        if node == a:
-            return True
-        node = idom[node]
-    return False
+def exclusive_sets(graph: DepGraph, w: Weights) -> dict[str, list[str]]:
+    """Requested name -> the packages that leave if it alone is dropped (sorted; empty when it stays)."""
+    tree = _tree(w.idom)
+    dependents = graph.dependents()
+    out: dict[str, list[str]] = {}
+    for r in graph.requested:
+        kept = any(not tree.dominates(r, u) for u in dependents[r])
+        out[r] = [] if kept else sorted(tree.subtree(r))
+    return out
+
+
+def group_leaves(graph: DepGraph, drop: Collection[str]) -> list[str]:
+    """The packages that leave if every requested package in ``drop`` is dropped from the specs at once,
+    sorted: what only the dropped ones need, the dropped ones included unless a kept package needs them.
+
+    One dominator tree with the dropped roots under a virtual node: near-linear, like the per-package
+    exclusive weights, and the same notion generalised to a set.
+    """
+    roots = [r for r in drop if r in graph.roots]
+    if not roots:
+        return []
+    tree = _tree(_dominator_tree(graph, roots))
+    return sorted(n for n in tree.subtree(GROUP) if n != GROUP)
 
 
 def dominator_groups(graph: DepGraph, w: Weights) -> dict[str, list[str]]:
     """Root's children in the dominator tree, each with every package it dominates (itself first).
 
-    This partitions the environment: every package belongs to exactly one group.
+    This partitions the environment: every package belongs to exactly one group. Linear: one pre-order
+    walk of the tree, each subtree read as a slice.
     """
+    tree = _tree(w.idom)
     groups: dict[str, list[str]] = {}
-    for name in sorted(graph.packages):
-        top = name
-        while w.idom[top] != ROOT:
-            top = w.idom[top]
-        groups.setdefault(top, []).append(name)
-    for top, members in groups.items():
-        members.remove(top)
-        members.insert(0, top)
-    return groups
+    for top in sorted(tree.children.get(ROOT, ())):
+        members = sorted(n for n in tree.subtree(top) if n != top)
+        groups[top] = [top, *members]
+    return dict(sorted(groups.items(), key=lambda kv: kv[0]))

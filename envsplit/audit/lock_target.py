@@ -11,6 +11,17 @@ from envsplit.models import LockedPackage, Project
 
 
 @dataclass(frozen=True)
+class OverlayGroup:
+    """What one overlay of a variant asks for: the requested names it adds (conda and pip), and the
+    swaps it makes (``replace: {old: new}``), which dropping the overlay would undo rather than free."""
+
+    name: str
+    adds: tuple[str, ...]
+    replaces: tuple[tuple[str, str], ...]
+    own: bool  # the variant's own overlay, not one its base image already applies
+
+
+@dataclass(frozen=True)
 class Target:
     label: str  # the variant name, or the path as the user gave it
     kind: str  # "variant" or "lockfile"
@@ -20,6 +31,7 @@ class Target:
     depth: int = 0  # number of bases below it: variants of the same depth are compared with each other
     layer_paths: tuple[tuple[str, Path], ...] = ()  # (platform, layer file) for a variant with a base
     channels: tuple[str, ...] | None = None  # a variant's channels: its locks may name no other
+    overlays: tuple[OverlayGroup, ...] = ()  # base chain first
 
 
 def _looks_like_path(value: str) -> bool:
@@ -69,9 +81,42 @@ def resolve(values: Sequence[str], project_root: Path) -> tuple[list[Target], Pr
                 depth=len(base_chain(project, value)),
                 layer_paths=layers,
                 channels=tuple(spec.channels),
+                overlays=overlay_groups(project, spec.overlays, project.variants[value].overlays),
             )
         )
     return targets, project
+
+
+def pip_name(requirement: str) -> str:
+    """The normalized project name of a pip requirement, as the lock's pip entries name it."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        return canonicalize_name(Requirement(requirement).name)
+    except InvalidRequirement:
+        return requirement.strip().lower()
+
+
+def overlay_groups(project: Project, names: Sequence[str], own: Sequence[str]) -> tuple[OverlayGroup, ...]:
+    """Each overlay's requested names and swaps, in the order the variant applies them."""
+    from envsplit.inputs.operations import Add, Pip, Replace
+
+    out = []
+    for name in names:
+        adds: list[str] = []
+        replaces: list[tuple[str, str]] = []
+        for op in project.overlays[name].operations:
+            if isinstance(op, Add):
+                adds += [d.name for d in op.value]
+            elif isinstance(op, Replace):
+                replaces += [
+                    (old.lower(), new.name) for old, new in op.value.items() if old.lower() != new.name
+                ]
+            elif isinstance(op, Pip):
+                adds += [pip_name(r) for r in op.value.get("add", [])]
+        out.append(OverlayGroup(name, tuple(sorted(set(adds))), tuple(replaces), name in own))
+    return tuple(out)
 
 
 def load(target: Target) -> dict[str, list[LockedPackage]]:

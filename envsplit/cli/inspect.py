@@ -121,6 +121,33 @@ def _regenerate(obj: dict, args: list[str]) -> str:
     help="Read pip packages' download sizes from this index (PEP 691). Default: pypi-index: in envsplit.yml, "
     "else https://pypi.org/simple.",
 )
+@click.option(
+    "--drop",
+    "drops",
+    multiple=True,
+    metavar="PKG[,PKG...]",
+    help="What if these requested packages went together: what leaves and what it frees, read from the "
+    "locked graph. Repeat for several what-ifs.",
+)
+@click.option(
+    "--drop-overlay",
+    "drop_overlays",
+    multiple=True,
+    metavar="NAME",
+    help="What if the variant did without this overlay: the requested packages it adds, together. "
+    "A replace: swap is undone, not freed. Repeatable.",
+)
+@click.option(
+    "--resolve",
+    is_flag=True,
+    help="Confirm each --drop/--drop-overlay with a real solve of the variant without them (slow: one solve "
+    "per variant and platform), shown beside the graph's figure.",
+)
+@click.option(
+    "--whole",
+    is_flag=True,
+    help="For a variant built on a base image, rank the full image instead of only what its layer adds.",
+)
 @cache_dir_option("Repodata and installed-size cache")
 @timeout_option()
 @click.pass_obj
@@ -135,6 +162,10 @@ def audit_command(
     top: int,
     mirrors: tuple[str, ...],
     pypi_index: str | None,
+    drops: tuple[str, ...],
+    drop_overlays: tuple[str, ...],
+    resolve: bool,
+    whole: bool,
     cache_dir: Path | None,
 ) -> None:
     """Sizes of the locked environments, what each requested package alone would free, heavy and
@@ -143,15 +174,27 @@ def audit_command(
     \b
     Download sizes come from the channels' repodata (through --mirror like
     lock); --installed-size also reads each archive's info/paths.json with
-    HTTP range requests, a small part of each file, and caches the result.
+    HTTP range requests, a small part of each file, and caches the result,
+    and then every table, the treemap and the what-ifs weigh installed bytes.
+    A total with unknown sizes reads "at least X (N of M sizes unknown)".
+    A variant built on a base ranks only what its layer adds (--whole: all).
+
+    \b
+    Example: what would dropping the spatial overlay, or two viz apps, free?
+      envsplit audit --variant cpu-spatial --drop-overlay spatial \\
+        --drop leafmap,jupytergis --installed-size --resolve
     """
     from envsplit.audit.flags import parse_threshold
     from envsplit.audit.render import render
     from envsplit.audit.report import AuditOptions, audit
+    from envsplit.audit.whatif import parse_drops
     from envsplit.generated import write
     from envsplit.sizes.pypi import DEFAULT_INDEX
 
     limit = parse_threshold(threshold)
+    requests = parse_drops(drops, drop_overlays)
+    if resolve and not requests:
+        raise InputError("--resolve: confirms a what-if; give --drop PKG or --drop-overlay NAME with it")
     targets, project = _targets(obj, variants)
     args: list[str] = []
     for v in variants:
@@ -166,6 +209,14 @@ def audit_command(
         args += ["--threshold", threshold]
     if top != 25:
         args += ["--top", str(top)]
+    for d in drops:
+        args += ["--drop", d]
+    for o in drop_overlays:
+        args += ["--drop-overlay", o]
+    if resolve:
+        args.append("--resolve")
+    if whole:
+        args.append("--whole")
     if output is not None:
         args += ["-o", str(output)]
     options = AuditOptions(
@@ -180,6 +231,11 @@ def audit_command(
         base_dir=project.root if project is not None else Path("."),
         regenerate=_regenerate(obj, args),
         pypi_index=pypi_index or getattr(project, "pypi_index", None) or DEFAULT_INDEX,
+        requests=requests,
+        resolve=resolve,
+        whole=whole,
+        project=project,
+        progress=(lambda m: click.echo(m, err=True)) if obj["verbosity"] >= 0 else (lambda _m: None),
     )
     text = render(audit(targets, options), fmt, top)
     if output is None:

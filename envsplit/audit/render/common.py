@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
-from envsplit.audit.model import BASIS_INSTALLED, AuditReport, Difference, EnvAudit, Row
+from envsplit.audit.model import (
+    BASIS_INSTALLED,
+    AuditReport,
+    Candidate,
+    Difference,
+    EnvAudit,
+    Row,
+    Total,
+    WhatIf,
+)
 from envsplit.units import human_bytes
+
+T = TypeVar("T")
 
 _TOTAL = (
     "environment",
@@ -18,10 +30,32 @@ _TOTAL = (
 )
 _REQUESTED = ("package", "version", "download", "installed", "exclusive", "shared", "flags")
 DIFF_COLUMNS = ("a", "b", "platform", "only in a", "only in b", "b - a")
+CANDIDATE_COLUMNS = ("group", "kind", "packages leaving", "frees", "flags")
 # Columns holding numbers, aligned right in every tabular format.
 # Columns holding names from locks and channels rather than figures envsplit computed: the markdown escapes them.
 DATA_COLUMNS = frozenset({"environment", "platform", "package", "version", "a", "b"})
-RIGHT_ALIGNED = frozenset({"packages", "download", "installed", "exclusive", "shared", "b - a", "dominated"})
+RIGHT_ALIGNED = frozenset(
+    {
+        "packages",
+        "download",
+        "installed",
+        "exclusive",
+        "shared",
+        "b - a",
+        "dominated",
+        "packages leaving",
+        "frees",
+    }
+)
+
+
+def total_text(t: Total | None) -> str:
+    """A total as every format shows it: a lower bound says so, with how many sizes are unknown."""
+    if t is None:
+        return "?"
+    if t.lower_bound:
+        return f"at least {human_bytes(t.bytes)} ({t.unknown} of {t.of} sizes unknown)"
+    return human_bytes(t.bytes)
 
 
 def _without_installed(columns: tuple[str, ...], cells: list[str], installed: bool) -> list[str]:
@@ -38,20 +72,19 @@ def requested_columns(installed: bool) -> tuple[str, ...]:
 
 
 def total_cells(e: EnvAudit, installed: bool) -> list[str]:
-    layer = "-" if e.layer is None else f"{e.layer.packages} pkgs, {human_bytes(e.layer.size)}"
-    if e.layer is not None and installed:
-        layer += f" ({human_bytes(e.layer.installed_size)} installed)"
+    # The layer and geospatial figures are in the audit's measure (installed with --installed-size).
+    layer = "-" if e.layer is None else f"{e.layer.packages} pkgs, {total_text(e.layer.total)}"
     geo = (
         "-"
         if not e.geospatial_packages
-        else f"{e.geospatial_packages} pkgs, {human_bytes(e.geospatial_size)}"
+        else f"{e.geospatial_packages} pkgs, {total_text(e.geospatial_total)}"
     )
     cells = [
         e.target,
         e.platform,
         str(len(e.rows)),
-        human_bytes(e.size),
-        human_bytes(e.installed_size),  # "?" when any package's installed size is unknown
+        total_text(e.size_total),
+        total_text(e.installed_total),
         layer,
         geo,
     ]
@@ -59,16 +92,14 @@ def total_cells(e: EnvAudit, installed: bool) -> list[str]:
 
 
 def requested_cells(r: Row, installed: bool) -> list[str]:
-    exclusive = human_bytes(r.exclusive_bytes)
-    if installed:
-        exclusive += f" ({human_bytes(r.exclusive_installed_bytes)} inst.)"
+    # exclusive and shared are in the audit's measure: installed bytes with --installed-size.
     cells = [
         r.name,
         r.version,
         human_bytes(r.size),
         human_bytes(r.installed_size) if installed else "-",
-        exclusive,
-        human_bytes(r.shared_bytes),
+        total_text(r.frees),
+        human_bytes(r.shares),
         ", ".join(r.flags),
     ]
     return _without_installed(_REQUESTED, cells, installed)
@@ -79,10 +110,50 @@ def diff_cells(d: Difference) -> list[str]:
         d.a,
         d.b,
         d.platform,
-        f"{d.only_a_packages} pkgs, {human_bytes(d.only_a_size)}",
-        f"{d.only_b_packages} pkgs, {human_bytes(d.only_b_size)}",
-        human_bytes(d.delta, signed=True),
+        f"{d.only_a_packages} pkgs, {total_text(d.only_a)}",
+        f"{d.only_b_packages} pkgs, {total_text(d.only_b)}",
+        human_bytes(d.delta, signed=True)
+        + (" (sizes incomplete)" if d.only_a.unknown or d.only_b.unknown else ""),
     ]
+
+
+def candidate_cells(c: Candidate) -> list[str]:
+    return [c.name, c.kind, str(c.packages), total_text(c.frees), ", ".join(c.flags)]
+
+
+def ranking_title(e: EnvAudit) -> str:
+    """The title of an environment's ranked table: which packages, and in which measure."""
+    scope = " (what the layer adds; --whole ranks the full image)" if e.view == "layer" else ""
+    return f"{e.target} ({e.platform}): requested packages by exclusive weight, {basis_words(e)}{scope}"
+
+
+def what_if_lines(e: EnvAudit, w: WhatIf, quote: Callable[[str], str] = str) -> list[str]:
+    """One what-if as lines: the graph figure, what leaves, its notes, and the solve's figure beside it."""
+    scope = "of the layer" if e.view == "layer" else "of the image"
+    head = (
+        f"{w.label}: frees {total_text(w.frees)} {scope} ({basis_words(e)}); "
+        f"{len(w.leaves)} package(s) leave: " + (_names(w.leaves, quote, 20) if w.leaves else "none")
+    )
+    lines = [head] + [f"note: {n}" for n in w.notes]
+    r = w.resolved
+    if r is not None:
+        side = f"locked graph {total_text(w.frees)} | solve {total_text(r.frees)}"
+        if r.base_changes:
+            side += " (the base image changes too: solved as one image, its figure covers the whole image)"
+        if r.agrees:
+            lines.append(f"--resolve: {side}: the solve removes exactly these packages, nothing else moves")
+        else:
+            why = []
+            if r.kept:
+                why.append("the solve keeps " + _names(r.kept, quote) + " (another package still needs them)")
+            if r.also_removed:
+                why.append("it also removes " + _names(r.also_removed, quote))
+            if r.added:
+                why.append("it brings in " + _names(r.added, quote))
+            if r.changed:
+                why.append("it picks other versions or builds: " + _names(r.changed, quote))
+            lines.append(f"--resolve: {side}: they differ: " + "; ".join(why))
+    return lines
 
 
 def env_notes(e: EnvAudit, report: AuditReport, quote: Callable[[str], str] = str) -> list[str]:
@@ -113,13 +184,19 @@ def env_notes(e: EnvAudit, report: AuditReport, quote: Callable[[str], str] = st
         )
     if e.installed_size_missing:
         notes.append(
-            f"no installed size for {len(e.installed_size_missing)} package(s), so the installed total is "
-            "unknown (?) and heavy uses download sizes: " + _names(e.installed_size_missing, quote)
+            f"no installed size for {len(e.installed_size_missing)} package(s), so installed figures are "
+            "lower bounds (at least): " + _names(e.installed_size_missing, quote)
+        )
+    in_base = e.in_base()
+    if in_base:
+        notes.append(
+            f"in base (not ranked: the base image has them; --whole ranks the full image): {len(in_base)} "
+            "requested package(s): " + _names(tuple(in_base), quote)
         )
     if e.geospatial_packages:
         notes.append(
             "dropping every geospatial requested package at once would free "
-            f"{human_bytes(e.geospatial_removal_bytes)} (download)"
+            f"{total_text(e.geospatial_removal)} ({basis_words(e)})"
         )
     notes.append(
         f"heavy: requested packages freeing at least {human_bytes(e.heavy_threshold_bytes)} of "
@@ -140,7 +217,16 @@ def _names(names: tuple[str, ...], quote: Callable[[str], str], shown: int = 12)
     )
 
 
-def limited(rows: list[Row], top: int) -> tuple[list[Row], int]:
+def limited(rows: list[T], top: int) -> tuple[list[T], int]:
     if top <= 0 or len(rows) <= top:
         return rows, 0
     return rows[:top], len(rows) - top
+
+
+def basis_sentence(report: AuditReport) -> str:
+    if report.weight_basis == "mixed":
+        return (
+            "Weights are installed sizes where every package's installed size is known, download sizes "
+            "elsewhere; each environment says which."
+        )
+    return f"Weights are {report.weight_basis} sizes."

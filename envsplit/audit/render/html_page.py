@@ -8,15 +8,20 @@ from html import escape
 from envsplit import __version__
 from envsplit.audit.model import AuditReport, EnvAudit
 from envsplit.audit.render.common import (
+    CANDIDATE_COLUMNS,
     DIFF_COLUMNS,
     RIGHT_ALIGNED,
+    basis_sentence,
     basis_words,
+    candidate_cells,
     diff_cells,
     env_notes,
+    ranking_title,
     requested_cells,
     requested_columns,
     total_cells,
     total_columns,
+    what_if_lines,
 )
 from envsplit.audit.render.treemap import treemap_svg
 from envsplit.generated import Header
@@ -74,16 +79,31 @@ def _env_section(e: EnvAudit, report: AuditReport, index: int) -> str:
         for r in e.heaviest_rows()
     ]
     notes = "".join(f"<li>{escape(n)}</li>" for n in env_notes(e, report))
+    what_ifs = [
+        "<h3>What if</h3><ul class=whatif>"
+        + "".join(
+            f"<li>{escape(first)}" + "".join(f"<br>{escape(line)}" for line in rest) + "</li>"
+            for first, *rest in (what_if_lines(e, w) for w in e.what_ifs)
+        )
+        + "</ul>"
+    ]
+    candidates = [
+        f"<h3>Candidates by what they free ({escape(basis_words(e))})</h3>",
+        _table(CANDIDATE_COLUMNS, [candidate_cells(c) for c in e.candidates]),
+    ]
     return "\n".join(
         [
             f'<section id="env-{index}">',
             f"<h2>{escape(e.target)} ({escape(e.platform)})</h2>",
-            f"<p>Heavy and the treemap weigh {basis_words(e)}s.</p>",
+            f"<p>Every figure in this section is {basis_words(e)}: the tables, heavy, the treemap and the "
+            "what-ifs.</p>",
             treemap_svg(e),
             '<p class="legend">Each outlined block is a requested package with everything only it needs; '
             'the grey block holds what several need.<span style="background:#59a14f"></span>geospatial</p>',
             f'<ul class="notes">{notes}</ul>',
-            "<h3>Requested packages by exclusive weight</h3>",
+            *(what_ifs if e.what_ifs else []),
+            *(candidates if e.candidates else []),
+            f"<h3>{escape(ranking_title(e))}</h3>",
             _table(
                 requested_columns(report.installed),
                 [requested_cells(r, report.installed) for r in e.requested_rows()],
@@ -94,15 +114,6 @@ def _env_section(e: EnvAudit, report: AuditReport, index: int) -> str:
             "</section>",
         ]
     )
-
-
-def _basis_sentence(report: AuditReport) -> str:
-    if report.weight_basis == "mixed":
-        return (
-            "Weights are installed sizes where every package's installed size is known, download sizes "
-            "elsewhere; each environment says which."
-        )
-    return f"Weights are {report.weight_basis} sizes."
 
 
 def render_html(report: AuditReport) -> str:
@@ -116,7 +127,7 @@ def render_html(report: AuditReport) -> str:
         "<title>envsplit audit</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>envsplit audit</h1>",
-        f"<p>{_basis_sentence(report)} "
+        f"<p>{basis_sentence(report)} "
         "Exclusive: what leaves the environment if that package alone is dropped from the specs; "
         "shared: what it needs that stays anyway; dominated: what leaves if that package itself disappeared.</p>",
         "<h2>Totals</h2>",

@@ -5,8 +5,49 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from envsplit.audit.model import SCHEMA_VERSION, AuditReport, EnvAudit, Row
+from envsplit.audit.model import SCHEMA_VERSION, AuditReport, Candidate, EnvAudit, Row, Total, WhatIf
 from envsplit.generated import Header
+
+
+def _total(t: Total | None) -> dict[str, Any] | None:
+    """A sum of sizes with how many were unknown: ``lower_bound`` is true when ``bytes`` is at least."""
+    if t is None:
+        return None
+    return {"bytes": t.bytes, "unknown": t.unknown, "of": t.of, "lower_bound": t.lower_bound}
+
+
+def _what_if(w: WhatIf) -> dict[str, Any]:
+    r = w.resolved
+    return {
+        "label": w.label,
+        "dropped": list(w.dropped),
+        "leaves": list(w.leaves),
+        "frees": _total(w.frees),
+        "notes": list(w.notes),
+        "resolved": None
+        if r is None
+        else {
+            "frees": _total(r.frees),
+            "agrees": r.agrees,
+            "removed": list(r.removed),
+            "added": list(r.added),
+            "changed": list(r.changed),
+            "kept": list(r.kept),
+            "also_removed": list(r.also_removed),
+            "base_changes": r.base_changes,
+        },
+    }
+
+
+def _candidate(c: Candidate) -> dict[str, Any]:
+    return {
+        "kind": c.kind,
+        "name": c.name,
+        "members": list(c.members),
+        "packages": c.packages,
+        "frees": _total(c.frees),
+        "flags": list(c.flags),
+    }
 
 
 def _row(r: Row) -> dict[str, Any]:
@@ -27,6 +68,8 @@ def _row(r: Row) -> dict[str, Any]:
         "dominated_bytes": r.dominated_bytes,
         "flags": list(r.flags),
         "in_layer": r.in_layer,
+        "frees": _total(r.frees),
+        "shares": r.shares,
         **pip,
     }
 
@@ -39,7 +82,14 @@ def _env(e: EnvAudit) -> dict[str, Any]:
         "base": e.base,
         "requested_from": e.requested_from,
         "weight_basis": e.weight_basis,
+        "view": e.view,
+        "ranked": [r.name for r in e.requested_rows()],
+        "in_base": e.in_base(),
         "totals": {
+            "size_total": _total(e.size_total),
+            "installed_total": _total(e.installed_total),
+            "geospatial_total": _total(e.geospatial_total),
+            "geospatial_removal": _total(e.geospatial_removal),
             "packages": len(e.rows),
             "requested": sum(r.requested for r in e.rows),
             "size": e.size,
@@ -58,7 +108,10 @@ def _env(e: EnvAudit) -> dict[str, Any]:
             "packages": e.layer.packages,
             "size": e.layer.size,
             "installed_size": e.layer.installed_size,
+            "total": _total(e.layer.total),
         },
+        "what_ifs": [_what_if(w) for w in e.what_ifs],
+        "candidates": [_candidate(c) for c in e.candidates],
         "unreached": list(e.unreached),
         "packages": [_row(r) for r in e.rows],
     }
@@ -81,8 +134,16 @@ def document(report: AuditReport) -> dict[str, Any]:
                 "size_a": d.size_a,
                 "size_b": d.size_b,
                 "size_delta": d.delta,
-                "only_in_a": {"packages": d.only_a_packages, "size": d.only_a_size},
-                "only_in_b": {"packages": d.only_b_packages, "size": d.only_b_size},
+                "only_in_a": {
+                    "packages": d.only_a_packages,
+                    "size": d.only_a_size,
+                    "total": _total(d.only_a),
+                },
+                "only_in_b": {
+                    "packages": d.only_b_packages,
+                    "size": d.only_b_size,
+                    "total": _total(d.only_b),
+                },
             }
             for d in report.differences
         ],

@@ -11,10 +11,12 @@ from envsplit.audit.render.common import (
     diff_cells,
     env_notes,
     limited,
+    ranking_title,
     requested_cells,
     requested_columns,
     total_cells,
     total_columns,
+    what_if_lines,
 )
 
 
@@ -47,7 +49,7 @@ def render_table(report: AuditReport, top: int, width: int) -> str:
         rows, more = limited(e.requested_rows(), top)
         console.print(
             table(
-                f"{e.target} ({e.platform}): requested packages by exclusive weight",
+                ranking_title(e),
                 requested_columns(report.installed),
                 [requested_cells(r, report.installed) for r in rows],
             )
@@ -56,6 +58,10 @@ def render_table(report: AuditReport, top: int, width: int) -> str:
             console.print(f"{more} lighter requested package(s) not shown (--top 0 shows all).", markup=False)
         for note in env_notes(e, report):
             console.print(f"  {note}", markup=False, highlight=False)
+        for w in e.what_ifs:
+            console.print(f"What if, {e.title}:", markup=False, highlight=False)
+            for line in what_if_lines(e, w):
+                console.print(f"  {line}", markup=False, highlight=False)
     for warning in report.warnings:
         console.print(f"warning: {warning}", markup=False, highlight=False)
     return buffer.getvalue()

@@ -7,6 +7,7 @@ from html import escape
 
 from envsplit.audit.flags import FLAG_GEOSPATIAL, FLAG_PULLS_GEOSPATIAL
 from envsplit.audit.model import BASIS_INSTALLED, EnvAudit
+from envsplit.audit.render.common import total_text
 from envsplit.units import human_bytes
 
 WIDTH = 960
@@ -47,7 +48,7 @@ def _fit(text: str, width: float) -> str:
 
 def treemap_svg(env: EnvAudit) -> str:
     rows = {r.name: r for r in env.rows}
-    # Installed bytes only when every package has them: a tile of unknown size cannot be drawn to scale.
+    # The audit's measure; a package of unknown size has no tile, and the title says the total is a bound.
     installed = env.weight_basis == BASIS_INSTALLED
 
     def weight(name: str) -> int:
@@ -65,7 +66,9 @@ def treemap_svg(env: EnvAudit) -> str:
     ]
     weighted = sorted((w for w in weighted if w[0] > 0), key=lambda w: (-w[0], w[1]))
     basis = env.weight_basis
-    title = f"{env.target} on {env.platform}: {len(env.rows)} packages, {human_bytes(sum(w for w, _, _ in weighted))} {basis}"
+    title = (
+        f"{env.target} on {env.platform}: {len(env.rows)} packages, {total_text(env.measure_total)} {basis}"
+    )
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
         f'height="{HEIGHT}" role="img" aria-label="{escape(title)}" class="treemap">',
@@ -78,8 +81,12 @@ def treemap_svg(env: EnvAudit) -> str:
         colour = _PALETTE[index % len(_PALETTE)] if key != _SHARED else "#8c8c8c"
         requested = rows.get(key)
         if requested is not None and requested.requested:
-            frees = requested.exclusive_installed_bytes if installed else requested.exclusive_bytes
-            caption = f"{key}: frees {human_bytes(frees)}" if frees else f"{key}: needed by others too"
+            frees = requested.frees
+            caption = (
+                f"{key}: frees {total_text(frees)}"
+                if frees and frees.bytes
+                else f"{key}: needed by others too"
+            )
         else:
             caption = f"{key}: {human_bytes(total)}"
         parts.append(f'<g class="group"><title>{escape(caption)}</title>')
