@@ -194,3 +194,47 @@ def test_markdown_is_empty_without_costs_and_escapes_data() -> None:
     cost = LayeringCost("ext", "base", "linux-64", "evil|<!--", "major", "1.0 0", "2.0 0")
     text = layering_markdown([cost])
     assert "| evil\\|\\<\\!-- \\(major\\) |" in text and "not identified" in text
+
+
+def test_refresh_shows_the_layering_cost_and_fail_on_refuses_it(tmp_path: Path, cache_dir: Path) -> None:
+    """Two extensions pull the base's toolkit opposite ways (cli 2 wants it old, web 2 new), so even a relock
+    from scratch leaves one of them with an older major version than it would get alone."""
+    channel = build_channel(
+        tmp_path / "channel",
+        [
+            PackageDef("toolkit", "3.0.51"),
+            PackageDef("toolkit", "3.0.52"),
+            PackageDef("shell", "1.0", depends=("toolkit",)),
+            PackageDef("shell", "2.0", depends=("toolkit >=3.0.38,<3.0.52",)),
+            PackageDef("cli", "1.42.70", depends=("shell",)),
+            PackageDef("cli", "2.33.7", depends=("shell >=2",)),
+            PackageDef("base-tool", "1.0", depends=("toolkit",)),
+            PackageDef("web", "1.0", depends=("toolkit",)),
+            PackageDef("web", "2.0", depends=("toolkit >=3.0.52",)),
+        ],
+    )
+    root = tmp_path / "p"
+    config = BASE_ONLY + "  ext: {base: base, overlays: [cli]}\n  ext2: {base: base, overlays: [web]}\n"
+    write(
+        root,
+        {
+            "environment.yml": f"channels: [{channel.as_uri()}]\ndependencies: [base-tool]\n",
+            "overlays/cli.yml": "add: [cli]\n",
+            "overlays/web.yml": "add: [web]\n",
+            "envsplit.yml": config,
+        },
+    )
+    assert _invoke(root, "lock").exit_code == 0
+    body = tmp_path / "body.md"
+    result = _invoke(root, "refresh", "--keep-going", "--output-markdown", str(body))
+    assert result.exit_code == 0, result.output
+    text = body.read_text()
+    assert "### Layering costs" in text
+    assert (
+        "| cli \\(major\\) | 1.42.70 0 | 2.33.7 0 |" in text or "| web \\(major\\) | 1.0 0 | 2.0 0 |" in text
+    )
+
+    write(root, {"envsplit.yml": "refresh: {fail-on: [layering-downgrade]}\n" + config})
+    result = _invoke(root, "refresh", "--keep-going", "--output-markdown", str(body))
+    assert result.exit_code == 6, result.output
+    assert "fail-on layering-downgrade: ext" in result.output and "is an older major version" in result.output

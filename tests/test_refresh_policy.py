@@ -70,7 +70,7 @@ def test_unknown_kind_is_one_error_line_listing_the_valid_ones(fake: Path) -> No
     assert result.exit_code == 2
     assert result.output == (
         f"error: {fake / 'envsplit.yml'}:9: refresh.fail-on[1]: unknown kind 'major-downgrades'; expected one of "
-        "build-variant-change, major-downgrade, requested-downgrade, requested-major-downgrade, "
+        "build-variant-change, layering-downgrade, major-downgrade, requested-downgrade, requested-major-downgrade, "
         "requested-removed\n"
     )
     edit(fake / "envsplit.yml", "  fail-on:", "  fail_on:")
@@ -117,8 +117,8 @@ def test_fed_kinds_are_the_layering_reports_way_in() -> None:
     )
     assert evaluate(empty, {"layering-downgrade"}, fed=[found]) == [found]
     assert evaluate(empty, {"requested-removed"}, fed=[found]) == []
-    # not accepted in envsplit.yml until the integrator registers it (a name never checked would mislead)
-    assert "layering-downgrade" not in valid_kinds()
+    # accepted in envsplit.yml: refresh feeds it from the lock run's layering report
+    assert "layering-downgrade" in valid_kinds()
     assert set(valid_kinds()) == set(DIFF_KINDS) | set(FED_KINDS)
 
 

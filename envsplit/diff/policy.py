@@ -22,8 +22,11 @@ DIFF_KINDS = {
     "major-downgrade": "any package moves down a major version",
     "build-variant-change": "a package changes build variant (cuda → cpu, mkl → openblas, py312 → py313)",
 }
-# Kinds other steps find and pass to evaluate(); the layering report's "layering-downgrade" goes here.
-FED_KINDS: dict[str, str] = {}
+# Kinds other steps find and pass to evaluate(): the lock run's layering report (locking/layering_cost.py).
+FED_KINDS: dict[str, str] = {
+    "layering-downgrade": "an extension gets a requested package older (major/minor), not at all, or in another "
+    "build variant because of its base, compared with solving it alone",
+}
 
 
 def valid_kinds() -> tuple[str, ...]:

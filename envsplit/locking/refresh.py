@@ -15,7 +15,7 @@ from pathlib import Path
 from envsplit import lockfile
 from envsplit.diff.compare import LockDiff, diff_locksets
 from envsplit.diff.policy import PolicyHit, evaluate
-from envsplit.diff.render import render_markdown
+from envsplit.diff.render import MAX_MARKDOWN, render_markdown
 from envsplit.diff.sections import Failure
 from envsplit.diff.sides import LockSet, RepodataSizes, read_side, requested_from_project
 from envsplit.errors import EXIT_CHANGED, EXIT_FAILED, EXIT_PARTIAL, EXIT_POLICY, InputError
@@ -141,7 +141,15 @@ def refresh(
     if lookup is not None:
         warnings += lookup.warnings
     failures = _failures(project, report)
-    policy = tuple(evaluate(diff, project.refresh_fail_on, fed))
+    layered = [
+        PolicyHit("layering-downgrade", c.variant, c.platform, c.message()) for c in report.layering.costs
+    ]
+    policy = tuple(evaluate(diff, project.refresh_fail_on, [*fed, *layered]))
     command = regenerate_command("refresh")
-    markdown = render_markdown(diff, command=command, failures=failures, policy=policy)
+    # What layering cost goes after the lock changes; the changes shrink to leave it room.
+    layering = report.layering.markdown()
+    budget = MAX_MARKDOWN - len(layering) - 1
+    markdown = render_markdown(diff, command=command, max_chars=budget, failures=failures, policy=policy)
+    if layering:
+        markdown = f"{markdown.rstrip()}\n\n{layering}"
     return RefreshResult(report, diff, markdown, dockerfiles, warnings, failures, policy, only)
