@@ -33,10 +33,14 @@ _TEMP_GRACE_SECONDS = 2.0
 
 
 def unchanged(path: Path, text: str) -> bool:
-    """Whether ``path`` already holds exactly ``text`` (a folder or unreadable file in its place does not)."""
+    """Whether ``path`` already holds exactly ``text`` (a folder or unreadable file in its place does not).
+
+    Bytes, not text: text mode would read CRLF lines as LF, and a file envsplit writes byte for byte (an
+    adopted Dockerfile keeps its CRLF lines) would never compare equal.
+    """
     try:
-        return path.read_text(encoding="utf-8") == text
-    except (OSError, UnicodeDecodeError):
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
         return False
 
 

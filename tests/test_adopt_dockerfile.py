@@ -240,6 +240,11 @@ def test_crlf_lines_stay_crlf(project: Path) -> None:
     assert b"\n" not in after.replace(b"\r\n", b"")
     assert after.startswith(crlf.split(b"RUN mamba env update")[0])
     assert after.endswith(crlf.split(b"mamba clean -afy\r\n")[1])
+    # the CRLF file is up to date for --check once every other variant is rendered too
+    code, out = _run(project, "dockerfile")
+    assert code == 0 and path.read_bytes() == after, out
+    code, out = _run(project, "dockerfile", "--check")
+    assert code == 0, out
 
 
 def test_an_extension_installs_its_layer(project: Path) -> None:
