@@ -17,12 +17,10 @@ from envsplit.cli.options import (
     timeout_option,
 )
 from envsplit.cli.progress import CliReporter
-from envsplit.diff.policy import summary
 from envsplit.errors import EXIT_FAILED, InputError
 from envsplit.generated import write
 from envsplit.inputs.project import read_project
 from envsplit.locking.plan import LockOptions
-from envsplit.locking.refresh import exit_status, refresh
 
 
 @cli.command("refresh")
@@ -97,6 +95,10 @@ def refresh_command(
     )
     reporter = CliReporter(obj["verbosity"])
     try:
+        # Imported here: the diff machinery is not needed by the other commands' startup (lock's no-op path).
+        from envsplit.diff.policy import summary
+        from envsplit.locking.refresh import exit_status, refresh
+
         result = refresh(project, options, reporter, sizes=not no_sizes, variants=variants)
     finally:
         reporter.stop()

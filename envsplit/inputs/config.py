@@ -375,6 +375,9 @@ class VariantsReader:
 
 def read_refresh(src: _yaml.Source, data: Any, problems: Problems) -> tuple[str, ...]:
     """``refresh: {fail-on: [KIND, ...]}``: the changes that make ``envsplit refresh`` exit non-zero."""
+    if "refresh" not in data:
+        return ()
+    # Imported only when the section is there: the diff machinery stays off lock's no-op path.
     from envsplit.diff.policy import valid_kinds
 
     raw = as_mapping(src, data.get("refresh", {}), "refresh", data, "refresh")
