@@ -22,6 +22,15 @@ from envsplit.models import Dependency, LockedPackage, VariantSpec
 from archives import PackageDef, build_channel
 from projectfiles import write
 
+# cli 2 needs shell 2, which needs toolkit older than 3.0.52.
+CLI_STACK = [
+    PackageDef("toolkit", "3.0.51"),
+    PackageDef("toolkit", "3.0.52"),
+    PackageDef("shell", "1.0", depends=("toolkit",)),
+    PackageDef("shell", "2.0", depends=("toolkit >=3.0.38,<3.0.52",)),
+    PackageDef("cli", "1.42.70", depends=("shell",)),
+    PackageDef("cli", "2.33.7", depends=("shell >=2",)),
+]
 BASE_ONLY = "version: 1\nplatforms: [linux-64]\nvariants:\n  base: {}\n"
 WITH_EXT = BASE_ONLY + "  ext: {base: base, overlays: [cli]}\n"
 
@@ -30,15 +39,7 @@ WITH_EXT = BASE_ONLY + "  ext: {base: base, overlays: [cli]}\n"
 def channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_channel(
         tmp_path_factory.mktemp("layering") / "channel",
-        [
-            PackageDef("toolkit", "3.0.51"),
-            PackageDef("toolkit", "3.0.52"),
-            PackageDef("shell", "1.0", depends=("toolkit",)),
-            PackageDef("shell", "2.0", depends=("toolkit >=3.0.38,<3.0.52",)),
-            PackageDef("cli", "1.42.70", depends=("shell",)),
-            PackageDef("cli", "2.33.7", depends=("shell >=2",)),
-            PackageDef("web", "1.0", depends=("toolkit",)),
-        ],
+        [*CLI_STACK, PackageDef("web", "1.0", depends=("toolkit",))],
     )
 
 
@@ -202,12 +203,7 @@ def test_refresh_shows_the_layering_cost_and_fail_on_refuses_it(tmp_path: Path, 
     channel = build_channel(
         tmp_path / "channel",
         [
-            PackageDef("toolkit", "3.0.51"),
-            PackageDef("toolkit", "3.0.52"),
-            PackageDef("shell", "1.0", depends=("toolkit",)),
-            PackageDef("shell", "2.0", depends=("toolkit >=3.0.38,<3.0.52",)),
-            PackageDef("cli", "1.42.70", depends=("shell",)),
-            PackageDef("cli", "2.33.7", depends=("shell >=2",)),
+            *CLI_STACK,
             PackageDef("base-tool", "1.0", depends=("toolkit",)),
             PackageDef("web", "1.0", depends=("toolkit",)),
             PackageDef("web", "2.0", depends=("toolkit >=3.0.52",)),
