@@ -77,6 +77,8 @@ class DockerConfig:
     # "{repository}:{variant}", what envsplit did before 'images:'.
     images: tuple[str, ...] = ()
     workflow: str | None = ".github/workflows/build-images.yml"  # None: no build workflow
+    # ``registry-secrets:``: (registry, user secret, password secret) overriding the default secret names
+    registry_secrets: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

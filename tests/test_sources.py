@@ -482,7 +482,7 @@ PLATFORMS = "linux-64, linux-aarch64, linux-ppc64le, osx-64, osx-arm64, win-64"
         (
             CONFIG + "docker: {registry: ghcr.io}\n",
             "envsplit.yml:5: docker.registry: unknown key; expected one of output, repository, image, "
-            "micromamba, prefix, images, workflow",
+            "micromamba, prefix, images, workflow, registry-secrets",
         ),
         (CONFIG + "docker:\n  image: 3\n", "envsplit.yml:6: docker.image: expected a non-empty string"),
         (CONFIG + "mirrors: [conda-forge]\n", "envsplit.yml:5: mirrors: expected a mapping, got a list"),

@@ -190,3 +190,68 @@ def test_a_project_naming_no_image_builds_and_tests_but_pushes_nothing(tmp_path:
     assert not [s for s in steps if s["name"].startswith("Log in")]
     assert "app.output=type=cacheonly" in steps[-3]["with"]["set"]
     assert flow["jobs"]["build"]["permissions"] == {"contents": "read"}
+
+
+def _published_app(tmp_path: Path, docker: str) -> Path:
+    from projectfiles import write
+
+    return write(
+        tmp_path / "p",
+        {
+            "environment.yml": "name: x\nchannels: [conda-forge]\ndependencies: [python]\n",
+            "envsplit.yml": "version: 1\nplatforms: [linux-64]\nvariants:\n  app: {}\n"
+            f"docker:\n  images: ['me/app:latest', 'quay.io/me/app:latest']\n{docker}",
+            "locks/app/conda-linux-64.lock": "@EXPLICIT\n",
+        },
+    )
+
+
+def test_registry_secrets_name_the_projects_own_secrets(tmp_path: Path) -> None:
+    """rocker's Docker Hub secrets are DOCKER_USER/DOCKER_TOKEN, not the default names."""
+    project = _published_app(tmp_path, "  registry-secrets: {docker.io: [DOCKER_USER, DOCKER_TOKEN]}\n")
+    result = run(project, "dockerfile")
+    assert result.exit_code == 0, result.output
+    path = project / ".github/workflows/build-images.yml"
+    flow = yaml.safe_load(path.read_text())
+    for job in ("build", "merge"):
+        logins = {
+            s["with"]["registry"]: s["with"]
+            for s in flow["jobs"][job]["steps"]
+            if s["name"].startswith("Log in")
+        }
+        assert logins["docker.io"]["username"] == "${{ secrets.DOCKER_USER }}"
+        assert logins["docker.io"]["password"] == "${{ secrets.DOCKER_TOKEN }}"
+        assert logins["quay.io"]["password"] == "${{ secrets.QUAY_IO_PASSWORD }}"  # the default stays
+    proc = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "{docker.io: [GITHUB_TOKEN, X]}",
+            "docker.registry-secrets.docker.io: expected two secret names, [USER_SECRET, PASSWORD_SECRET]",
+        ),
+        ("{docker.io: [ONLY_ONE]}", "docker.registry-secrets.docker.io: expected two secret names"),
+        ("{ghcr.io: [A, B]}", "ghcr.io logs in with the workflow's own GITHUB_TOKEN; remove this entry"),
+        ("{'not a host': [A, B]}", "'not a host' is not a registry host such as docker.io or quay.io"),
+        (
+            "[docker.io]",
+            "docker.registry-secrets: expected a mapping of registry host to [USER_SECRET, PASSWORD_SECRET]",
+        ),
+    ],
+)
+def test_bad_registry_secrets_are_one_error_line(tmp_path: Path, value: str, message: str) -> None:
+    project = _published_app(tmp_path, f"  registry-secrets: {value}\n")
+    before = snapshot(project)
+    result = run(project, "dockerfile")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "envsplit.yml" in result.output, result.output
+    assert result.output.count("error:") == 1 and "Traceback" not in result.output
+    assert snapshot(project) == before

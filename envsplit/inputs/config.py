@@ -17,6 +17,7 @@ from envsplit.inputs.docker_values import check_docker_value, check_output_folde
 from envsplit.inputs.image_config import (
     check_publishing,
     read_docker_images,
+    read_registry_secrets,
     read_variant_images,
     read_workflow,
 )
@@ -57,8 +58,17 @@ CONFIG_KEYS = (
 EXCLUDE_NEWER_KEYS = ("cutoff", "exempt")
 REFRESH_KEYS = ("fail-on",)
 VARIANT_KEYS = ("overlays", "base", "image", "dockerfile", "images", "installer", "prefix", "user")
-DOCKER_KEYS = ("output", "repository", "image", "micromamba", "prefix", "images", "workflow")
-_DOCKER_LISTS = ("images", "workflow")  # read by envsplit/inputs/image_config.py
+DOCKER_KEYS = (
+    "output",
+    "repository",
+    "image",
+    "micromamba",
+    "prefix",
+    "images",
+    "workflow",
+    "registry-secrets",
+)
+_DOCKER_LISTS = ("images", "workflow", "registry-secrets")  # read by envsplit/inputs/image_config.py
 # registry/repository[:tag][@digest]: no spaces, lower-case path components are checked separately.
 # \Z, not $: '$' also matches before a trailing newline.
 _IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*\Z")
@@ -208,6 +218,8 @@ def read_docker(src: _yaml.Source, root: Path, data: Any, problems: Problems) ->
             values["images"] = images
     with problems.check():
         values["workflow"] = read_workflow(src, docker_raw)
+    with problems.check():
+        values["registry_secrets"] = read_registry_secrets(src, docker_raw)
     for key, value in docker_raw.items():
         if key in DOCKER_KEYS and key not in _DOCKER_LISTS:
             with problems.check():

@@ -7,6 +7,7 @@ after the colon, and two spellings of one list would need a rule for a variant t
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
@@ -73,6 +74,60 @@ def read_workflow(src: _yaml.Source, docker_raw: Any) -> str | None:
             "workflow",
         )
     return value
+
+
+_REGISTRY = re.compile(
+    r"(?:localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)(?::[0-9]+)?"
+)
+# GitHub's rule for secret names; GITHUB_ names are reserved for GitHub's own.
+_SECRET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def read_registry_secrets(src: _yaml.Source, docker_raw: Any) -> tuple[tuple[str, str, str], ...]:
+    """``docker.registry-secrets: {docker.io: [DOCKER_USER, DOCKER_TOKEN]}``: the repository secrets the build
+    workflow logs in to a registry with, where a project's names differ from the defaults."""
+    raw = docker_raw.get("registry-secrets")
+    if raw is None:
+        return ()
+    entry = "docker.registry-secrets"
+    if not isinstance(raw, dict):
+        raise src.error(
+            entry,
+            "expected a mapping of registry host to [USER_SECRET, PASSWORD_SECRET]",
+            docker_raw,
+            "registry-secrets",
+        )
+    out = []
+    for registry, names in raw.items():
+        where = f"{entry}.{registry}"
+        if not isinstance(registry, str) or not _REGISTRY.fullmatch(registry):
+            raise src.error(
+                where, f"{registry!r} is not a registry host such as docker.io or quay.io", raw, registry
+            )
+        if registry == "ghcr.io":
+            raise src.error(
+                where,
+                "ghcr.io logs in with the workflow's own GITHUB_TOKEN; remove this entry",
+                raw,
+                registry,
+            )
+        if (
+            not isinstance(names, list)
+            or len(names) != 2
+            or not all(
+                isinstance(n, str) and _SECRET.fullmatch(n) and not n.upper().startswith("GITHUB_")
+                for n in names
+            )
+        ):
+            raise src.error(
+                where,
+                "expected two secret names, [USER_SECRET, PASSWORD_SECRET] (letters, digits and _, not starting "
+                "with a digit or GITHUB_)",
+                raw,
+                registry,
+            )
+        out.append((registry, names[0], names[1]))
+    return tuple(sorted(out))
 
 
 def read_variant_images(

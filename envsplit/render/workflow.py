@@ -45,10 +45,14 @@ def registry_of(reference: str) -> str:
     return "docker.io"
 
 
-def secret_names(registry: str) -> tuple[str, str] | None:
-    """The secrets a registry's login reads; None for ghcr.io, which takes the workflow's own token."""
+def secret_names(registry: str, overrides: tuple[tuple[str, str, str], ...] = ()) -> tuple[str, str] | None:
+    """The secrets a registry's login reads; None for ghcr.io, which takes the workflow's own token.
+    ``overrides``: docker.registry-secrets, (registry, user secret, password secret)."""
     if registry == "ghcr.io":
         return None
+    for host, user, password in overrides:
+        if host == registry:
+            return user, password
     if registry == "docker.io":
         return "DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"
     stem = re.sub(r"[^A-Z0-9]+", "_", registry.upper()).strip("_")
@@ -71,10 +75,10 @@ def _uses(action: str) -> str:
     return f"uses: {action} # {_VERSIONS[action]}"
 
 
-def _logins(registries: list[str], indent: str) -> list[str]:
+def _logins(registries: list[str], indent: str, overrides: tuple[tuple[str, str, str], ...]) -> list[str]:
     lines = []
     for registry in registries:
-        names = secret_names(registry)
+        names = secret_names(registry, overrides)
         user = "${{ github.actor }}" if names is None else f"${{{{ secrets.{names[0]} }}}}"
         password = "${{ secrets.GITHUB_TOKEN }}" if names is None else f"${{{{ secrets.{names[1]} }}}}"
         lines += [
@@ -176,7 +180,7 @@ def render(
         "          persist-credentials: false",
         "      - name: Set up Docker Buildx",
         f"        {_uses(SETUP_BUILDX)}",
-        *_logins(registries, "      "),
+        *_logins(registries, "      ", docker.registry_secrets),
         "      - name: Build and smoke-test the images",
         "        if: matrix.tests != ''",
         f"        {_uses(BAKE)}",
@@ -220,12 +224,16 @@ def render(
         "          retention-days: 1",
     ]
     if published:
-        lines += _merge_job(specs, refs, registries, packages)
+        lines += _merge_job(specs, refs, registries, packages, docker.registry_secrets)
     return seal(header.comment_lines(), "\n".join(lines) + "\n")
 
 
 def _merge_job(
-    specs: list[VariantSpec], refs: Mapping[str, tuple[str, ...]], registries: list[str], packages: bool
+    specs: list[VariantSpec],
+    refs: Mapping[str, tuple[str, ...]],
+    registries: list[str],
+    packages: bool,
+    secrets: tuple[tuple[str, str, str], ...],
 ) -> list[str]:
     """One multi-arch manifest per reference, from the digests each architecture pushed."""
     script = ["          set -euo pipefail"]
@@ -262,7 +270,7 @@ def _merge_job(
         "      - name: Set up Docker Buildx",
         "        if: env.PUSH == 'true'",
         f"        {_uses(SETUP_BUILDX)}",
-        *_logins(registries, "      "),
+        *_logins(registries, "      ", secrets),
         "      - name: Create the multi-arch references",
         "        if: env.PUSH == 'true'",
         "        run: |",
