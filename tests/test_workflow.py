@@ -64,7 +64,7 @@ def test_each_architecture_builds_on_its_own_runner_and_tests_before_pushing() -
     # logins only when pushing; docker.io from secrets, ghcr.io with the workflow's token
     logins = {s["with"]["registry"]: s for s in build["steps"] if s["name"].startswith("Log in")}
     assert set(logins) == {"docker.io", "ghcr.io"}
-    assert logins["docker.io"]["with"]["password"] == "${{ secrets.DOCKERHUB_TOKEN }}"
+    assert logins["docker.io"]["with"]["password"] == "${{ secrets.DOCKER_TOKEN }}"  # docker.registry-secrets
     assert logins["ghcr.io"]["with"]["password"] == "${{ secrets.GITHUB_TOKEN }}"
     assert all(s["if"] == "env.PUSH == 'true'" for s in logins.values())
     assert build["permissions"] == {"contents": "read", "packages": "write"} and flow["permissions"] == {}
